@@ -1,0 +1,135 @@
+"""The library API: ``Analyzer`` (built once, reused) and ``analyze(text)`` for one note.
+
+``Analyzer.analyze`` never raises for a bad note: it returns a report whose ``errors`` say why
+(code + message, never note text). Configuration problems (a bad checklist or rule file) do
+raise, when the analyzer is built, before any note is read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+
+from docanalyzer import __version__
+from docanalyzer.checklist import load_checklist
+from docanalyzer.codes import review_codes
+from docanalyzer.component import DocAnalyzerComponent, build_report
+from docanalyzer.errors import ErrorCode
+from docanalyzer.inputs import MAX_CHARS, NoteInput
+from docanalyzer.normalize import normalize
+from docanalyzer.report import ChecklistRef, InputInfo, Report, ReportError
+from docanalyzer.resolve.mentions import build_view
+from docanalyzer.resolve.procedure import ProcedureAssessment
+from docanalyzer.schemas import ChecklistSpec
+
+log = logging.getLogger("docanalyzer")
+
+
+class Analyzer:
+    """Builds the spaCy/medspaCy pipeline once; analyzes any number of notes with it."""
+
+    def __init__(self, checklist: str | Path = "62304", *, max_chars: int = MAX_CHARS) -> None:
+        self.checklist: ChecklistSpec = load_checklist(checklist)
+        self.max_chars = max_chars
+        self.nlp = spacy.blank("en")
+        self.nlp.max_length = max_chars + 1
+        self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
+        self._checklists: dict[str, ChecklistSpec] = {str(checklist): self.checklist}
+
+    def _checklist(self, ref: str | Path | None) -> ChecklistSpec:
+        if ref is None:
+            return self.checklist
+        key = str(ref)
+        if key not in self._checklists:
+            self._checklists[key] = load_checklist(ref)
+        return self._checklists[key]
+
+    def analyze(
+        self,
+        text: str,
+        *,
+        document_id: str = "doc",
+        billed_code: str | None = None,
+        checklist: str | Path | None = None,
+        encoding: str | None = None,
+        source: str | None = None,
+    ) -> Report:
+        """Analyze one note. Bad input yields a report with ``errors``, never an exception."""
+        spec = self._checklist(checklist)
+        info = InputInfo(chars=len(text) if isinstance(text, str) else 0, encoding=encoding, source=source)
+        if not isinstance(text, str):
+            return error_report(document_id, spec, ErrorCode.NOT_TEXT,
+                                f"expected text (str), got {type(text).__name__}", info, billed_code)
+        if not text.strip():
+            return error_report(document_id, spec, ErrorCode.EMPTY_INPUT, "the note is empty", info, billed_code)
+        if len(text) > self.max_chars:
+            return error_report(document_id, spec, ErrorCode.TOO_LARGE,
+                                f"note has {len(text)} characters; the limit is {self.max_chars}", info, billed_code)
+        try:
+            doc = self.nlp.make_doc(normalize(text))
+            self.component.annotate(doc)
+            return build_report(build_view(doc), spec, document_id=document_id,
+                                billed_code=billed_code, input_info=info)
+        except Exception as exc:  # one note must never stop a batch; no note text in the message
+            log.error("analysis failed for document %s: %s", document_id, type(exc).__name__)
+            return error_report(document_id, spec, ErrorCode.INTERNAL,
+                                f"internal error while analyzing ({type(exc).__name__})", info, billed_code)
+
+    def analyze_input(self, item: NoteInput, *, checklist: str | Path | None = None,
+                      billed_code: str | None = None) -> Report:
+        """Analyze a ``NoteInput`` from ``docanalyzer.inputs`` (a file, a JSONL record, stdin)."""
+        billed = billed_code or item.billed_code
+        if item.text is None:
+            spec = self._checklist(checklist)
+            info = InputInfo(chars=0, encoding=item.encoding, source=item.source)
+            return error_report(item.document_id, spec, item.error_code or ErrorCode.UNREADABLE,
+                                item.error_message or "unreadable input", info, billed)
+        return self.analyze(item.text, document_id=item.document_id, billed_code=billed,
+                            checklist=checklist, encoding=item.encoding, source=item.source)
+
+    def analyze_many(self, items: Iterable[str | NoteInput], *, checklist: str | Path | None = None,
+                     billed_code: str | None = None) -> Iterator[Report]:
+        """Stream reports in input order; plain strings get ids "doc-1", "doc-2", ..."""
+        for index, item in enumerate(items, start=1):
+            if isinstance(item, NoteInput):
+                yield self.analyze_input(item, checklist=checklist, billed_code=billed_code)
+            else:
+                yield self.analyze(item, document_id=f"doc-{index}", billed_code=billed_code,
+                                   checklist=checklist)
+
+
+def error_report(document_id: str, checklist: ChecklistSpec, code: ErrorCode, message: str,
+                 info: InputInfo, billed_code: str | None = None) -> Report:
+    """The one result a failed note still gets, so a batch never loses a document."""
+    empty = ProcedureAssessment(status="not_documented", regions=[], intrathecal_access=False,
+                                c12_puncture=False, ct_read_in_note=False)
+    return Report(
+        document_id=document_id,
+        docanalyzer_version=__version__,
+        checklist=ChecklistRef(id=checklist.id, version=checklist.version, title=checklist.title),
+        procedure_status="not_documented",
+        regions=[],
+        elements=[],
+        findings=[],
+        score=0.0,
+        verdict="error",
+        medical_necessity=None,
+        code_review=review_codes(empty, billed_code),
+        errors=[ReportError(code=code.value, message=message)],
+        input=info,
+    )
+
+
+@lru_cache(maxsize=4)
+def default_analyzer(checklist: str = "62304") -> Analyzer:
+    return Analyzer(checklist)
+
+
+def analyze(text: str, *, document_id: str = "doc", billed_code: str | None = None,
+            checklist: str = "62304") -> Report:
+    """Analyze one note with a shared, lazily built analyzer."""
+    return default_analyzer(checklist).analyze(text, document_id=document_id, billed_code=billed_code)

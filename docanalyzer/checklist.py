@@ -1,0 +1,89 @@
+"""Checklists as data: loading (by id or file), validation, and scoring.
+
+Scoring: every requirement (an element outside any group, or a group) earns credit 1 when
+documented, 0.5 when incomplete, 0 when missing; a group earns its best member's credit.
+score = 100 * sum(weight * credit) / sum(weight). The verdict meanings live in the checklist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from docanalyzer.errors import ErrorCode, RuleFileError
+from docanalyzer.report import ElementResult, MedicalNecessity, ProcedureStatus, Verdict
+from docanalyzer.resources import builtin_checklist_ids, pattern_file
+from docanalyzer.rules import parse_data, validate
+from docanalyzer.schemas import ChecklistSpec
+
+CREDIT = {"documented": 1.0, "incomplete": 0.5, "missing": 0.0}
+
+
+def load_checklist(ref: str | Path = "62304") -> ChecklistSpec:
+    """A built-in checklist by id ("62304") or a checklist file (YAML/JSON) by path."""
+    path = Path(ref)
+    if path.suffix in {".yaml", ".yml", ".json"} or path.exists():
+        if not path.is_file():
+            raise RuleFileError(str(path), "<file>", "checklist file not found", ErrorCode.CHECKLIST_NOT_FOUND)
+        return _validated(parse_data(path), str(path))
+    return _builtin(str(ref))
+
+
+@lru_cache(maxsize=16)
+def _builtin(checklist_id: str) -> ChecklistSpec:
+    if checklist_id not in builtin_checklist_ids():
+        known = ", ".join(builtin_checklist_ids())
+        raise RuleFileError(
+            checklist_id, "id", f"no built-in checklist with this id (known: {known})",
+            ErrorCode.CHECKLIST_NOT_FOUND,
+        )
+    source = pattern_file("checklists", f"{checklist_id}.yaml")
+    return _validated(parse_data(source), str(source))
+
+
+def _validated(data: object, source: str) -> ChecklistSpec:
+    return validate(ChecklistSpec, data, source, ErrorCode.CHECKLIST_FILE)
+
+
+@dataclass(frozen=True)
+class Score:
+    score: float
+    verdict: Verdict
+    necessity: MedicalNecessity
+
+
+def score_elements(
+    checklist: ChecklistSpec, elements: list[ElementResult], procedure_status: ProcedureStatus
+) -> Score:
+    credit = {e.id: CREDIT[e.status] for e in elements}
+    grouped = {member for g in checklist.groups for member in g.any_of}
+    requirements: list[tuple[str, bool, float, float]] = [
+        (e.id, e.required, e.weight, credit[e.id]) for e in checklist.elements if e.id not in grouped
+    ]
+    requirements += [
+        (g.id, g.required, g.weight, max(credit[m] for m in g.any_of)) for g in checklist.groups
+    ]
+    total = sum(w for _, _, w, _ in requirements)
+    earned = sum(w * c for _, _, w, c in requirements)
+    score = round(100.0 * earned / total, 1) if total else 0.0
+
+    req_credit = {rid: c for rid, _, _, c in requirements}
+    missing = [rid for rid in checklist.medical_necessity if req_credit.get(rid, 0.0) < 1.0]
+    names = {e.id: e.name for e in checklist.elements} | {g.id: g.name for g in checklist.groups}
+    if missing:
+        explanation = "Not supported yet: " + "; ".join(names[r] for r in missing) + "."
+    else:
+        explanation = "Documented: " + "; ".join(names[r] for r in checklist.medical_necessity) + "."
+    necessity = MedicalNecessity(met=not missing, missing=missing, explanation=explanation)
+
+    verdict: Verdict
+    if procedure_status == "not_documented":
+        verdict = "not_applicable"
+    elif all(c >= 1.0 for _, required, _, c in requirements if required):
+        verdict = "complete"
+    elif score >= checklist.verdicts.query_threshold:
+        verdict = "needs_query"
+    else:
+        verdict = "deficient"
+    return Score(score=score, verdict=verdict, necessity=necessity)

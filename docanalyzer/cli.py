@@ -1,0 +1,192 @@
+"""The ``docanalyzer`` command: a thin layer that parses arguments, calls the library, prints.
+
+Exit codes (also in --help and the README):
+  0  every note was analyzed (and met --fail-under, when given)
+  1  some notes scored below --fail-under
+  2  usage or configuration error (bad option, checklist or rule file); nothing was analyzed
+  3  some notes could not be analyzed (unreadable, empty, binary, too large...); see their errors
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import nullcontext
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from docanalyzer.errors import RuleFileError
+
+EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_INPUT_ERRORS = 0, 1, 2, 3
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 all notes analyzed (and met --fail-under); 1 some notes below --fail-under; "
+    "2 usage or configuration error; 3 some notes could not be analyzed."
+)
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Check procedure notes for the documentation a coding auditor needs (CPT 62302-62305 family). "
+    + EXIT_CODES_HELP,
+)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"docanalyzer: error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+@app.command(help="Analyze notes: files, folders (*.txt, recursively), *.jsonl records, or - for stdin. "
+             + EXIT_CODES_HELP)
+def analyze(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders, *.jsonl, or - for stdin.")],
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    checklist: Annotated[str, typer.Option(help="Built-in checklist id or a checklist file.")] = "62304",
+    billed_code: Annotated[str | None, typer.Option(help="Code on the claim, e.g. 62304 or 62304-53.")] = None,
+    fail_under: Annotated[float | None, typer.Option(help="Exit 1 if any analyzed note scores below this.", min=0, max=100)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+) -> None:
+    from docanalyzer.analyzer import Analyzer
+    from docanalyzer.inputs import iter_inputs
+    from docanalyzer.output.atomic import atomic_writer
+    from docanalyzer.output.tabular import csv_header, to_csv_row, to_jsonl
+    from docanalyzer.output.text import format_text
+
+    try:
+        analyzer = Analyzer(checklist)
+    except RuleFileError as exc:
+        raise _fail(exc.message) from None
+
+    counts = {"analyzed": 0, "failed": 0, "below": 0}
+    colour = output is None and output_format is OutputFormat.text and sys.stdout.isatty()
+    target = atomic_writer(output) if output is not None else nullcontext(sys.stdout)
+    with target as handle:
+        _write_start(handle, output_format, csv_header)
+        first = True
+        for item in iter_inputs(paths):
+            report = analyzer.analyze_input(item, billed_code=billed_code)
+            if report.errors:
+                counts["failed"] += 1
+            else:
+                counts["analyzed"] += 1
+                if fail_under is not None and report.score < fail_under:
+                    counts["below"] += 1
+            if output_format is OutputFormat.text:
+                handle.write(("" if first else "\n") + format_text(report, colour=colour) + "\n")
+            elif output_format is OutputFormat.json:
+                handle.write(("" if first else ",\n") + report.model_dump_json(indent=2))
+            elif output_format is OutputFormat.jsonl:
+                handle.write(to_jsonl(report))
+            else:
+                handle.write(to_csv_row(report))
+            handle.flush()
+            first = False
+        if output_format is OutputFormat.json:
+            handle.write("\n]\n")
+
+    if not quiet:
+        below = f", {counts['below']} below {fail_under:g}" if fail_under is not None else ""
+        typer.echo(f"docanalyzer: {counts['analyzed']} analyzed, {counts['failed']} failed{below}", err=True)
+    if counts["failed"]:
+        raise typer.Exit(EXIT_INPUT_ERRORS)
+    if counts["below"]:
+        raise typer.Exit(EXIT_BELOW_THRESHOLD)
+
+
+def _write_start(handle: TextIO, output_format: OutputFormat, csv_header) -> None:
+    if output_format is OutputFormat.json:
+        handle.write("[\n")
+    elif output_format is OutputFormat.csv:
+        handle.write(csv_header())
+
+
+@app.command(help="Print the JSON Schema of the report (one object per note).")
+def schema() -> None:
+    from docanalyzer.report import Report
+
+    typer.echo(json.dumps(Report.model_json_schema(), indent=2))
+
+
+@app.command(help="List the built-in checklists.")
+def checklists() -> None:
+    from docanalyzer.checklist import load_checklist
+    from docanalyzer.resources import builtin_checklist_ids
+
+    for checklist_id in builtin_checklist_ids():
+        spec = load_checklist(checklist_id)
+        typer.echo(f"{spec.id}\t{spec.version}\t{spec.title}")
+
+
+@app.command(help="Show every rule match in a note with its section and ConText assertion (for rule authors).")
+def explain(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    from docanalyzer.analyzer import Analyzer
+    from docanalyzer.inputs import read_note_file
+    from docanalyzer.normalize import normalize
+    from docanalyzer.resolve.mentions import build_view
+
+    item = read_note_file(path)
+    if item.text is None:
+        raise _fail(f"{item.error_code.value if item.error_code else ''}: {item.error_message}")
+    analyzer = Analyzer()
+    doc = analyzer.nlp.make_doc(normalize(item.text))
+    analyzer.component.annotate(doc)
+    view = build_view(doc)
+    for section in view.sections:
+        typer.echo(f"section {section.category or '-':<24} chars {section.start}-{section.end}")
+    for m in view.mentions:
+        typer.echo(f"{m.start:>6}-{m.end:<6} {m.label:<22} {m.assertion:<14} {m.section or '-':<14} {m.text!r}")
+
+
+@app.command(help="Evaluate against annotated notes (NAME.txt + NAME.gold.json) and print the figures.")
+def evaluate(
+    gold_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    from docanalyzer.evaluation import evaluate_corpus, render_table
+
+    result = evaluate_corpus(gold_dir)
+    text = json.dumps(result, indent=2) if output_format == "json" else render_table(result)
+    if output is None:
+        typer.echo(text)
+    else:
+        from docanalyzer.output.atomic import atomic_writer
+
+        with atomic_writer(output) as handle:
+            handle.write(text + "\n")
+
+
+@app.command(help="Count notes of a JSONL corpus (MTSamples format) reported as a myelogram performed.")
+def specificity(
+    corpus: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    expected: Annotated[list[str], typer.Option(help="Ids that truly document a myelogram.")] = [],  # noqa: B006
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+) -> None:
+    from docanalyzer.evaluation import performed_scan
+
+    result = performed_scan(corpus, set(expected))
+    if output_format == "json":
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        typer.echo(f"notes: {result['notes']}  reported performed: {result['reported_performed']}")
+        typer.echo(f"expected found: {result['expected_found']}  false positives: {result['false_positives']}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

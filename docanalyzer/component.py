@@ -1,0 +1,122 @@
+"""The ``docanalyzer`` spaCy component: from a Doc to a ``Report`` in ``doc._.docanalyzer_report``.
+
+It brings its own medspaCy sub-components (target matcher, ConText, sectionizer), writing to its
+own span group, so it can be added to someone else's pipeline without touching ``doc.ents``.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from docanalyzer import __version__
+from docanalyzer.checklist import load_checklist, score_elements
+from docanalyzer.codes import review_codes
+from docanalyzer.pipeline.build import (
+    build_context,
+    build_sectionizer,
+    build_target_matcher,
+    quiet_third_party_logs,
+)
+from docanalyzer.pipeline.sentences import set_line_sentences
+from docanalyzer.report import ChecklistRef, InputInfo, Report
+from docanalyzer.resolve import elements as element_resolver
+from docanalyzer.resolve import evidence_rules
+from docanalyzer.resolve.findings import resolve_findings
+from docanalyzer.resolve.mentions import NoteView, build_view
+from docanalyzer.resolve.procedure import assess
+from docanalyzer.rules import load_rules
+from docanalyzer.schemas import ChecklistSpec
+
+REPORT_ATTR = "docanalyzer_report"
+if not Doc.has_extension(REPORT_ATTR):
+    Doc.set_extension(REPORT_ATTR, default=None)
+
+
+class DocAnalyzerComponent:
+    """Runs targets, ConText and sections, then resolves elements and scores the checklist."""
+
+    def __init__(self, nlp: Language, name: str = "docanalyzer", *, checklist: str = "62304") -> None:
+        quiet_third_party_logs()
+        self.name = name
+        self.rules = load_rules(nlp.vocab)
+        self.checklist: ChecklistSpec = load_checklist(checklist)
+        self.target_matcher = build_target_matcher(nlp, self.rules, f"{name}_targets")
+        self.context = build_context(nlp, self.rules, f"{name}_context")
+        self.sectionizer = build_sectionizer(nlp, self.rules, f"{name}_sections")
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.annotate(doc)
+        doc._.set(REPORT_ATTR, self.report(doc))
+        return doc
+
+    def annotate(self, doc: Doc) -> Doc:
+        """Sentences (unless the host pipeline set them), targets, ConText, sections."""
+        if not doc.has_annotation("SENT_START"):
+            set_line_sentences(doc)
+        self.target_matcher(doc)
+        self.context(doc)
+        self.sectionizer(doc)
+        return doc
+
+    def report(
+        self,
+        doc: Doc,
+        *,
+        document_id: str = "doc",
+        checklist: ChecklistSpec | None = None,
+        billed_code: str | None = None,
+        input_info: InputInfo | None = None,
+    ) -> Report:
+        return build_report(
+            build_view(doc),
+            checklist or self.checklist,
+            document_id=document_id,
+            billed_code=billed_code,
+            input_info=input_info or InputInfo(chars=len(doc.text)),
+        )
+
+
+def build_report(
+    view: NoteView,
+    checklist: ChecklistSpec,
+    *,
+    document_id: str,
+    billed_code: str | None,
+    input_info: InputInfo,
+) -> Report:
+    """Element resolution -> procedure status -> scoring -> code review, for one note."""
+    interpretation = next((e for e in checklist.elements if e.id == "interpretation"), None)
+    if interpretation is not None:
+        interpreted = element_resolver.raw_status(interpretation, view)[0] == "documented"
+    else:
+        interpreted = bool(evidence_rules.section_body_evidence(view, ["findings", "impression"]))
+    procedure = assess(view, interpreted)
+    elements = element_resolver.resolve_elements(checklist, view, procedure)
+    scored = score_elements(checklist, elements, procedure.status)
+    return Report(
+        document_id=document_id,
+        docanalyzer_version=__version__,
+        checklist=ChecklistRef(id=checklist.id, version=checklist.version, title=checklist.title),
+        procedure_status=procedure.status,
+        procedure_evidence=procedure.evidence + procedure.abort_evidence,
+        regions=procedure.regions,
+        elements=elements,
+        findings=resolve_findings(view),
+        score=scored.score,
+        verdict=scored.verdict,
+        medical_necessity=scored.necessity,
+        code_review=review_codes(procedure, billed_code),
+        errors=[],
+        input=input_info,
+    )
+
+
+@Language.factory(
+    "docanalyzer",
+    default_config={"checklist": "62304"},
+    assigns=["doc._.docanalyzer_report", "doc.spans"],
+)
+def make_docanalyzer(nlp: Language, name: str, checklist: str) -> DocAnalyzerComponent:
+    """spaCy factory: ``nlp.add_pipe("docanalyzer", config={"checklist": "62304"})``."""
+    return DocAnalyzerComponent(nlp, name, checklist=checklist)

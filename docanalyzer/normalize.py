@@ -1,0 +1,24 @@
+"""Length-preserving text normalization.
+
+Every replacement maps one character to one character, so a character offset in the normalized
+text is the same offset in the text the user gave: evidence offsets need no mapping back.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Line breaks that are not "\n": lone CR, CR of CRLF (becomes a space), form feed, Unicode separators.
+_CRLF = re.compile(r"\r(?=\n)")
+_OTHER_BREAKS = re.compile(r"[\r\f\v\u2028\u2029\x85]")
+# C0/C1 controls except tab and newline, NUL included; lone surrogates (invalid in UTF-8 output).
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` with the same length, with line breaks, controls and odd spaces tamed."""
+    text = _CRLF.sub(" ", text)
+    text = _OTHER_BREAKS.sub("\n", text)
+    text = _CONTROLS.sub(" ", text)
+    return _SPACES.sub(" ", text)

@@ -1,0 +1,1 @@
+"""spaCy/medspaCy pipeline pieces: line-aware sentences and the pipeline builder."""

@@ -1,0 +1,75 @@
+"""Builds the medspaCy sub-components (targets, ConText, sections) from the validated rules."""
+
+from __future__ import annotations
+
+import logging
+
+from medspacy.context import ConText, ConTextRule
+from medspacy.section_detection import Sectionizer, SectionRule
+from medspacy.target_matcher import TargetMatcher, TargetRule
+from spacy.language import Language
+
+from docanalyzer.resolve.mentions import SPAN_GROUP
+from docanalyzer.rules import RuleSet
+
+
+def quiet_third_party_logs() -> None:
+    """PyRuSH/medspaCy log through loguru at DEBUG; keep note text out of stderr.
+
+    docanalyzer does not use PyRuSH, but medspaCy may import it; silence loguru's default sink
+    for those packages only, leaving the host application's own logging alone.
+    """
+    try:
+        from loguru import logger
+    except ImportError:  # pragma: no cover - loguru comes with medspaCy
+        return
+    for name in ("PyRuSH", "medspacy", "quickumls"):
+        logger.disable(name)
+    logging.getLogger("medspacy").setLevel(logging.WARNING)
+
+
+def build_target_matcher(nlp: Language, rules: RuleSet, name: str) -> TargetMatcher:
+    matcher = TargetMatcher(nlp, name=name, result_type="group", span_group_name=SPAN_GROUP, prune=True)
+    matcher.add([
+        TargetRule(
+            literal=spec.literal,
+            category=spec.category,
+            pattern=spec.pattern,
+            metadata=dict(spec.metadata or {}),
+        )
+        for spec in rules.targets
+    ])
+    return matcher
+
+
+def build_context(nlp: Language, rules: RuleSet, name: str) -> ConText:
+    context = ConText(
+        nlp,
+        name=name,
+        rules=None,
+        span_attrs=None,
+        input_span_type="group",
+        span_group_name=SPAN_GROUP,
+        prune_on_modifier_overlap=True,
+    )
+    context.add([
+        ConTextRule(
+            literal=spec.literal,
+            category=spec.category,
+            direction=spec.direction,
+            pattern=spec.pattern,
+            max_scope=spec.max_scope,
+        )
+        for spec in rules.context.rules
+    ])
+    return context
+
+
+def build_sectionizer(nlp: Language, rules: RuleSet, name: str) -> Sectionizer:
+    sectionizer = Sectionizer(nlp, name=name, rules=None, span_attrs=None, input_span_type="group",
+                              span_group_name=SPAN_GROUP)
+    sectionizer.add([
+        SectionRule(literal=spec.literal, category=spec.category, pattern=spec.pattern)
+        for spec in rules.sections.sections
+    ])
+    return sectionizer

@@ -1,0 +1,155 @@
+"""The report: what docanalyzer says about one note. This model is the product's contract.
+
+Every model is frozen and documented; ``Report.model_json_schema()`` is what
+``docanalyzer schema`` prints. Field names follow DESIGN.md and must not change lightly.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ElementStatus = Literal["documented", "incomplete", "missing"]
+ProcedureStatus = Literal["performed", "attempted", "injection_only", "not_documented"]
+Region = Literal["cervical", "thoracic", "lumbosacral"]
+Assertion = Literal["present", "negated", "possible"]
+MentionAssertion = Literal[
+    "affirmed", "negated", "possible", "hypothetical", "historical", "family", "template_blank"
+]
+Verdict = Literal["complete", "needs_query", "deficient", "not_applicable", "error"]
+Severity = Literal["info", "warning", "error"]
+
+REGION_ORDER: tuple[Region, ...] = ("cervical", "thoracic", "lumbosacral")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Evidence(_Frozen):
+    """A span of the original input that supports (or was discounted for) a statement."""
+
+    text: str = Field(description="Exact text of the span: input[start:end].")
+    start: int = Field(ge=0, description="Character offset of the span start in the input text.")
+    end: int = Field(ge=0, description="Character offset just past the span end.")
+    section: str | None = Field(description="Normalized section the span sits in, or null.")
+    label: str = Field(description="Target rule label that matched (e.g. CONTRAST_AGENT).")
+    assertion: MentionAssertion = Field(
+        default="affirmed", description="How the note asserts this mention (ConText)."
+    )
+
+
+ValueT = str | int | float | bool | list[str]
+
+
+class ElementResult(_Frozen):
+    """One checklist element with its status and the evidence behind it."""
+
+    id: str = Field(description="Stable element id (DESIGN.md).")
+    name: str = Field(description="Human-readable element name.")
+    status: ElementStatus
+    required: bool = Field(description="Whether the checklist requires it.")
+    weight: float = Field(description="Weight in the score (0 when scored through a group).")
+    evidence: list[Evidence] = Field(description="Spans supporting the status.")
+    discounted: list[Evidence] = Field(
+        default_factory=list,
+        description="Mentions that did not count: negated, hypothetical, historical, family, blank.",
+    )
+    values: dict[str, ValueT] = Field(
+        default_factory=dict, description="Extracted values (level, agent, volume_ml, ...)."
+    )
+    reason: str = Field(description="Why this status, in words an auditor can paste.")
+
+
+class Finding(_Frozen):
+    """A finding concept with its assertion, e.g. spinal_stenosis present."""
+
+    concept: str
+    assertion: Assertion
+    evidence: list[Evidence]
+
+
+class SuggestedCode(_Frozen):
+    code: str
+    description: str
+    reason: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Modifier(_Frozen):
+    code: str
+    description: str
+    reason: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class CodeFinding(_Frozen):
+    """A billed-vs-documented problem an auditor should look at."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class CodeReview(_Frozen):
+    billed_code: str | None = Field(default=None, description="Code on the claim, if given.")
+    suggested_codes: list[SuggestedCode] = Field(description="Primary first.")
+    modifiers: list[Modifier] = Field(default_factory=list)
+    findings: list[CodeFinding] = Field(default_factory=list)
+
+
+class MedicalNecessity(_Frozen):
+    met: bool
+    missing: list[str] = Field(description="Requirements of the necessity rule not documented.")
+    explanation: str
+
+
+class ChecklistRef(_Frozen):
+    id: str
+    version: str
+    title: str
+
+
+class ReportError(_Frozen):
+    """Why a document could not be analyzed. Never contains note text."""
+
+    code: str
+    message: str
+
+
+class InputInfo(_Frozen):
+    chars: int = Field(description="Length of the analyzed text in characters.")
+    encoding: str | None = Field(default=None, description="Encoding used to decode a file.")
+    source: str | None = Field(default=None, description="File path or '-' for stdin.")
+
+
+class Report(_Frozen):
+    """The documentation review of one note."""
+
+    document_id: str
+    docanalyzer_version: str
+    checklist: ChecklistRef
+    procedure_status: ProcedureStatus
+    procedure_evidence: list[Evidence] = Field(default_factory=list)
+    regions: list[Region]
+    elements: list[ElementResult]
+    findings: list[Finding]
+    score: float = Field(ge=0, le=100)
+    verdict: Verdict
+    medical_necessity: MedicalNecessity | None
+    code_review: CodeReview
+    errors: list[ReportError]
+    input: InputInfo
+
+    def element(self, element_id: str) -> ElementResult:
+        """The element with this id (KeyError if the checklist has none)."""
+        for element in self.elements:
+            if element.id == element_id:
+                return element
+        raise KeyError(element_id)
+
+    @property
+    def missing_elements(self) -> list[str]:
+        return [e.id for e in self.elements if e.status != "documented"]

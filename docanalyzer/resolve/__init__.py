@@ -1,0 +1,1 @@
+"""From matched spans to answers: mentions, element statuses, procedure status, findings."""

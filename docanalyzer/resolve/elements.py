@@ -1,0 +1,127 @@
+"""One status per checklist element, with evidence, discounted mentions and extracted values."""
+
+from __future__ import annotations
+
+from docanalyzer.report import ElementResult, ElementStatus, Evidence, ValueT
+from docanalyzer.resolve import evidence_rules, values
+from docanalyzer.resolve.mentions import Mention, NoteView
+from docanalyzer.resolve.procedure import ProcedureAssessment
+from docanalyzer.schemas import ChecklistSpec, ElementSpec
+
+MAX_EVIDENCE = 8
+_SCOPE_REASON = {
+    "myelogram": "No myelogram is documented in this note, so this procedure element cannot be met.",
+    "intrathecal_access": "No puncture into the thecal sac is documented in this encounter.",
+}
+_DISCOUNT_WORDS = {
+    "negated": "negated",
+    "hypothetical": "planned or hypothetical",
+    "historical": "historical",
+    "family": "about a family member",
+    "template_blank": "an unfilled template field",
+    "possible": "uncertain",
+    "affirmed": "outside the expected context",
+}
+
+
+def raw_status(spec: ElementSpec, view: NoteView) -> tuple[ElementStatus, list[Mention], list[Evidence], list[Mention]]:
+    """Status from the evidence rules alone, before the procedure scope is applied."""
+    discounted: list[Mention] = []
+    for status, rules in (("documented", spec.documented_when), ("incomplete", spec.incomplete_when)):
+        supporting: list[Mention] = []
+        sections: list[Evidence] = []
+        for rule in rules:
+            match = evidence_rules.evaluate(rule, view)
+            supporting.extend(match.supporting)
+            sections.extend(match.section_evidence)
+            discounted.extend(match.discounted)
+        if supporting or sections:
+            return status, _unique(supporting), sections, _unique(discounted)  # type: ignore[return-value]
+    return "missing", [], [], _unique(discounted)
+
+
+def resolve_element(
+    spec: ElementSpec, view: NoteView, procedure: ProcedureAssessment
+) -> ElementResult:
+    status, supporting, section_evidence, discounted = raw_status(spec, view)
+    in_scope = (
+        spec.scope == "note"
+        or (spec.scope == "myelogram" and procedure.status != "not_documented")
+        or (spec.scope == "intrathecal_access" and procedure.intrathecal_access)
+    )
+    if not in_scope:
+        discounted = _unique(discounted + supporting)
+        status, supporting, section_evidence = "missing", [], []
+        reason = _SCOPE_REASON[spec.scope]
+    else:
+        reason = _reason(spec, status, supporting, discounted)
+    evidence = [m.evidence() for m in supporting] + section_evidence
+    extracted = _values(spec, view, supporting, procedure) if status != "missing" else {}
+    return ElementResult(
+        id=spec.id,
+        name=spec.name,
+        status=status,
+        required=spec.required,
+        weight=spec.weight,
+        evidence=evidence[:MAX_EVIDENCE],
+        discounted=[m.evidence() for m in discounted][:MAX_EVIDENCE],
+        values=extracted,
+        reason=reason,
+    )
+
+
+def resolve_elements(
+    checklist: ChecklistSpec, view: NoteView, procedure: ProcedureAssessment
+) -> list[ElementResult]:
+    return [resolve_element(spec, view, procedure) for spec in checklist.elements]
+
+
+def _unique(mentions: list[Mention]) -> list[Mention]:
+    seen: set[tuple[int, int, str]] = set()
+    out: list[Mention] = []
+    for m in sorted(mentions, key=lambda m: m.start):
+        key = (m.start, m.end, m.label)
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
+
+
+def _reason(spec: ElementSpec, status: str, supporting: list[Mention], discounted: list[Mention]) -> str:
+    if status == "documented":
+        return f"{spec.name}: documented."
+    if status == "incomplete":
+        return spec.incomplete_reason or f"{spec.name}: mentioned but incomplete."
+    if discounted:
+        kinds = sorted({_DISCOUNT_WORDS[m.assertion] for m in discounted})
+        return f"{spec.name}: only mentioned as " + ", ".join(kinds) + "."
+    return f"{spec.name}: not found in the note."
+
+
+def _values(
+    spec: ElementSpec, view: NoteView, supporting: list[Mention], procedure: ProcedureAssessment
+) -> dict[str, ValueT]:
+    out: dict[str, ValueT] = {}
+    if spec.values == "level":
+        for mention in supporting:
+            level = values.normalize_level(mention.text)
+            if level:
+                out["level"] = level
+                break
+        out["approach"] = "lateral C1-C2" if procedure.c12_puncture else "lumbar"
+    elif spec.values == "contrast" and supporting:
+        agent = supporting[0]
+        if "agent" in agent.metadata:
+            out["agent"] = str(agent.metadata["agent"])
+            out["name_as_written"] = agent.text
+            out["ionic"] = bool(agent.metadata.get("ionic", False))
+            out["intrathecal_approved"] = bool(agent.metadata.get("intrathecal_approved", False))
+        start, _end = view.sentence_bounds[agent.sentence]
+        out.update(values.contrast_values(view.sentence_text(agent.sentence), agent.start - start))
+    elif spec.values == "regions":
+        out["regions"] = list(procedure.regions)
+    elif spec.values in {"device", "treatment"}:
+        key = "devices" if spec.values == "device" else "treatments"
+        names = [m.text.lower() for m in supporting if m.label not in {"TX_FAILURE"}]
+        out[key] = sorted(set(names))
+    return out

@@ -1,0 +1,99 @@
+"""Evaluates the checklist's evidence rules (``documented_when`` / ``incomplete_when``) on a note.
+
+A rule names a target label (optionally: next to other labels in the same sentence, inside or
+outside sections, with which ConText assertions) or the body of sections. This is what lets a
+new procedure be a new checklist file rather than new Python.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from docanalyzer.report import Evidence
+from docanalyzer.resolve.mentions import Mention, NoteView
+from docanalyzer.schemas import EvidenceRule
+
+# Mentions that can support a "near" condition: anything not denied, blank or someone else's.
+_NEAR_REJECTED = frozenset({"negated", "template_blank", "family"})
+_BLANK_BODY = re.compile(
+    r"^[\s_\-\.\[\]:*]*(?:n/?a|none given|pending|tbd|to be determined|not (?:documented|dictated)|"
+    r"see (?:separate|attached) report|<blank>|\(blank\))?[\s_\-\.\[\]:*]*$",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@dataclass
+class RuleMatch:
+    supporting: list[Mention] = field(default_factory=list)
+    discounted: list[Mention] = field(default_factory=list)
+    section_evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.supporting or self.section_evidence)
+
+
+def _section_ok(rule: EvidenceRule, section: str | None) -> bool:
+    if rule.sections is not None and section not in rule.sections:
+        return False
+    return not (rule.exclude_sections and section in rule.exclude_sections)
+
+
+def _accepted(rule: EvidenceRule) -> set[str]:
+    if rule.requires:
+        return set(rule.requires)
+    return {"affirmed", *rule.also_accept}
+
+
+def _has_near(view: NoteView, mention: Mention, labels: list[str]) -> bool:
+    return any(
+        other is not mention and other.label in labels and other.assertion not in _NEAR_REJECTED
+        for other in view.sentence_labels(mention.sentence)
+    )
+
+
+def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidence]:
+    """Non-blank bodies of the named sections, as evidence spans (first line of each body)."""
+    out: list[Evidence] = []
+    for section in view.sections:
+        if section.category not in categories:
+            continue
+        body = view.text[section.body_start : section.end]
+        if _BLANK_BODY.match(body) or len(_WORD.findall(body)) < 2:
+            continue
+        offset = section.body_start + (len(body) - len(body.lstrip()))
+        first_line = view.text[offset : section.end].split("\n", 1)[0].rstrip()
+        if len(_WORD.findall(first_line)) < 2:
+            first_line = view.text[offset : section.end].rstrip()
+        out.append(
+            Evidence(
+                text=first_line,
+                start=offset,
+                end=offset + len(first_line),
+                section=section.category,
+                label=f"SECTION_{section.category.upper()}",
+            )
+        )
+    return out
+
+
+def evaluate(rule: EvidenceRule, view: NoteView) -> RuleMatch:
+    result = RuleMatch()
+    if rule.section_body is not None:
+        result.section_evidence = section_body_evidence(view, rule.section_body)
+        return result
+    accepted = _accepted(rule)
+    for mention in view.by_label.get(rule.label or "", ()):
+        if not _section_ok(rule, mention.section):
+            continue
+        if rule.near and not _has_near(view, mention, rule.near):
+            continue
+        if rule.not_near and _has_near(view, mention, rule.not_near):
+            continue
+        if mention.assertion in accepted:
+            result.supporting.append(mention)
+        else:
+            result.discounted.append(mention)
+    return result

@@ -1,0 +1,147 @@
+"""Turns the spaCy doc into plain ``Mention`` records that the resolvers reason over.
+
+Reading spaCy/medspaCy attributes happens once here, so the resolvers are plain Python over
+small lists and can be tested without building a pipeline.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from docanalyzer.report import Evidence, MentionAssertion
+
+SPAN_GROUP = "docanalyzer_targets"
+
+# ConText category -> assertion; the first that applies wins (a blank template field beats all).
+_PRECEDENCE: tuple[tuple[str, MentionAssertion], ...] = (
+    ("TEMPLATE_BLANK", "template_blank"),
+    ("NEGATED_EXISTENCE", "negated"),
+    ("FAMILY", "family"),
+    ("HYPOTHETICAL", "hypothetical"),
+    ("HISTORICAL", "historical"),
+    ("POSSIBLE_EXISTENCE", "possible"),
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    label: str
+    start: int
+    end: int
+    text: str
+    sentence: int
+    section: str | None
+    assertion: MentionAssertion
+    categories: frozenset[str]
+    metadata: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def evidence(self) -> Evidence:
+        return Evidence(
+            text=self.text,
+            start=self.start,
+            end=self.end,
+            section=self.section,
+            label=self.label,
+            assertion=self.assertion,
+        )
+
+
+@dataclass
+class SectionSpan:
+    category: str | None
+    start: int  # char offset of the header (or body when no header)
+    body_start: int
+    end: int
+
+
+@dataclass
+class NoteView:
+    """What the resolvers see of one note."""
+
+    text: str
+    mentions: list[Mention]
+    sections: list[SectionSpan]
+    sentence_bounds: list[tuple[int, int]]
+    by_label: dict[str, list[Mention]] = field(default_factory=dict)
+    by_sentence: dict[int, list[Mention]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        by_label: dict[str, list[Mention]] = defaultdict(list)
+        by_sentence: dict[int, list[Mention]] = defaultdict(list)
+        for mention in self.mentions:
+            by_label[mention.label].append(mention)
+            by_sentence[mention.sentence].append(mention)
+        self.by_label = dict(by_label)
+        self.by_sentence = dict(by_sentence)
+
+    def labelled(self, *labels: str) -> list[Mention]:
+        out: list[Mention] = []
+        for label in labels:
+            out.extend(self.by_label.get(label, ()))
+        return sorted(out, key=lambda m: m.start)
+
+    def sentence_text(self, index: int) -> str:
+        start, end = self.sentence_bounds[index]
+        return self.text[start:end]
+
+    def sentence_labels(self, index: int) -> list[Mention]:
+        return self.by_sentence.get(index, [])
+
+
+def assertion_of(categories: frozenset[str]) -> MentionAssertion:
+    for category, assertion in _PRECEDENCE:
+        if category in categories:
+            return assertion
+    return "affirmed"
+
+
+def _sections(doc: Doc) -> list[SectionSpan]:
+    out: list[SectionSpan] = []
+    for section in getattr(doc._, "sections", None) or []:
+        title_start, _title_end = section.title_span
+        body_start, body_end = section.body_span
+        if body_end <= 0 and title_start == 0 and section.category is None:
+            continue
+        start_char = doc[title_start].idx if title_start < len(doc) else len(doc.text)
+        body_char = doc[body_start].idx if body_start < len(doc) else len(doc.text)
+        end_char = doc[body_end - 1].idx + len(doc[body_end - 1]) if body_end > 0 else 0
+        out.append(SectionSpan(section.category, start_char, body_char, end_char))
+    return out
+
+
+def build_view(doc: Doc) -> NoteView:
+    sent_starts: list[int] = []
+    bounds: list[tuple[int, int]] = []
+    for sent in doc.sents:
+        sent_starts.append(sent.start_char)
+        bounds.append((sent.start_char, sent.end_char))
+    sections = _sections(doc)
+    section_starts = [s.start for s in sections]
+    mentions: list[Mention] = []
+    spans: list[Span] = list(doc.spans[SPAN_GROUP]) if SPAN_GROUP in doc.spans else []
+    for span in spans:
+        categories = frozenset(mod.category for mod in span._.modifiers)
+        sentence = max(bisect.bisect_right(sent_starts, span.start_char) - 1, 0)
+        idx = bisect.bisect_right(section_starts, span.start_char) - 1
+        section = sections[idx].category if idx >= 0 else None
+        rule = getattr(span._, "target_rule", None)
+        metadata = dict(rule.metadata or {}) if rule is not None else {}
+        mentions.append(
+            Mention(
+                label=span.label_,
+                start=span.start_char,
+                end=span.end_char,
+                text=span.text,
+                sentence=sentence,
+                section=section,
+                assertion=assertion_of(categories),
+                categories=categories,
+                metadata=metadata,
+            )
+        )
+    mentions.sort(key=lambda m: (m.start, m.end))
+    return NoteView(text=doc.text, mentions=mentions, sections=sections, sentence_bounds=bounds)

@@ -1,0 +1,130 @@
+"""Was a myelogram performed in this note? Also: which regions it imaged, how contrast got in.
+
+A note can mention a myelogram without one being done here (a consult that plans one, a prior
+study, an epidural injection with contrast under fluoroscopy, a plain lumbar puncture). So the
+decision rests on current-encounter cues only: a myelogram/intrathecal-contrast mention that is
+not negated, planned, historical or someone else's, plus entry into the thecal sac.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from docanalyzer.report import REGION_ORDER, Evidence, ProcedureStatus, Region
+from docanalyzer.resolve.mentions import Mention, NoteView
+
+# Sections that narrate other times or intentions, not this encounter's procedure.
+NOT_THIS_ENCOUNTER = frozenset(
+    {"indication", "past_history", "family_history", "social_history", "plan", "comparison",
+     "medications", "physical_exam", "diagnosis"}
+)
+_IMAGING_CUES = ("MYELOGRAM", "CT_MYELOGRAM", "IMAGES", "INJECTED", "CONTRAST_AGENT",
+                 "CONTRAST_GENERIC", "FLUOROSCOPY", "FINDING", "RESULT")
+# An intrathecal word counts as entry into the thecal sac only next to a needle/injection cue.
+_ACCESS_CUES = ("NEEDLE", "INJECTED", "CONTRAST_AGENT", "CONTRAST_GENERIC", "LUMBAR_PUNCTURE",
+                "INTRATHECAL", "INTERSPACE_LEVEL", "MYELOGRAM")
+_REGION_SECTIONS = frozenset({"title", "findings", "impression", "ct_findings"})
+_REGION_LABELS = {
+    "REGION_CERVICAL": ("cervical",),
+    "REGION_THORACIC": ("thoracic",),
+    "REGION_LUMBOSACRAL": ("lumbosacral",),
+    "REGION_TOTAL": REGION_ORDER,
+}
+
+
+@dataclass
+class ProcedureAssessment:
+    status: ProcedureStatus
+    regions: list[Region]
+    intrathecal_access: bool
+    c12_puncture: bool
+    ct_read_in_note: bool
+    evidence: list[Evidence] = field(default_factory=list)
+    abort_evidence: list[Evidence] = field(default_factory=list)
+    region_evidence: list[Mention] = field(default_factory=list)
+
+
+def current(view: NoteView, *labels: str) -> list[Mention]:
+    """Mentions of this encounter: affirmed and outside history/plan sections."""
+    return [
+        m for m in view.labelled(*labels)
+        if m.assertion == "affirmed" and m.section not in NOT_THIS_ENCOUNTER
+    ]
+
+
+def _same_sentence(view: NoteView, mention: Mention, labels: tuple[str, ...]) -> bool:
+    return any(
+        o.label in labels and o.assertion == "affirmed" and o is not mention
+        for o in view.sentence_labels(mention.sentence)
+    )
+
+
+def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
+    myelo = current(view, "MYELOGRAM", "CT_MYELOGRAM")
+    access = current(view, "LUMBAR_PUNCTURE", "C12_PUNCTURE") + [
+        m for m in current(view, "INTRATHECAL") if _same_sentence(view, m, _ACCESS_CUES)
+    ]
+    c12 = current(view, "C12_PUNCTURE")
+    contrast = current(view, "CONTRAST_AGENT", "CONTRAST_GENERIC")
+    intrathecal_contrast = [
+        m for m in contrast
+        if _same_sentence(view, m, ("INTRATHECAL", "LUMBAR_PUNCTURE", "C12_PUNCTURE", "MYELOGRAM"))
+    ]
+    aborted = current(view, "ABORTED")
+    needle = current(view, "NEEDLE")
+    handoff = current(view, "HANDOFF")
+
+    myelo_context = bool(myelo or intrathecal_contrast)
+    entered = bool(access or intrathecal_contrast)
+    evidence = [m.evidence() for m in (myelo[:2] + intrathecal_contrast[:1] + access[:1])]
+
+    status: ProcedureStatus
+    if myelo_context and aborted and (entered or needle):
+        status = "attempted"
+    elif not (myelo_context and entered):
+        status = "not_documented"
+    elif interpretation_found and not handoff:
+        status = "performed"
+    elif contrast and (handoff or not interpretation_found) and (handoff or _ct_only(view)):
+        status = "injection_only"
+    else:
+        status = "performed"
+
+    regions, region_mentions = _regions(view) if status != "not_documented" else ([], [])
+    if status == "attempted":
+        regions = []
+    return ProcedureAssessment(
+        status=status,
+        regions=regions,
+        intrathecal_access=bool(access) or status != "not_documented",
+        c12_puncture=bool(c12),
+        ct_read_in_note=status != "not_documented" and _ct_read(view),
+        evidence=evidence if status != "not_documented" else [],
+        abort_evidence=[m.evidence() for m in aborted[:2]] if status == "attempted" else [],
+        region_evidence=region_mentions,
+    )
+
+
+def _ct_only(view: NoteView) -> bool:
+    """Injection for a CT study: a CT myelogram is the only imaging named for this encounter."""
+    return bool(current(view, "CT_MYELOGRAM")) and not current(view, "MYELOGRAM")
+
+
+def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
+    found: set[Region] = set()
+    used: list[Mention] = []
+    for mention in current(view, *_REGION_LABELS):
+        if mention.section in _REGION_SECTIONS or _same_sentence(view, mention, _IMAGING_CUES):
+            found.update(_REGION_LABELS[mention.label])
+            used.append(mention)
+    return [r for r in REGION_ORDER if r in found], used
+
+
+def _ct_read(view: NoteView) -> bool:
+    """A post-myelogram CT is read in this note (CT findings section, or CT results stated)."""
+    if any(s.category == "ct_findings" and view.text[s.body_start : s.end].strip() for s in view.sections):
+        return True
+    for mention in current(view, "CT_MYELOGRAM", "CT_STUDY"):
+        if _same_sentence(view, mention, ("RESULT", "FINDING")) and not current(view, "HANDOFF"):
+            return True
+    return False

@@ -1,0 +1,23 @@
+"""Finds the rule files shipped with the package, in a checkout and in an installed wheel alike."""
+
+from __future__ import annotations
+
+from importlib import resources
+from importlib.abc import Traversable
+
+
+def patterns_root() -> Traversable:
+    """The ``patterns/`` folder (installed as the ``docanalyzer.patterns`` package)."""
+    return resources.files("docanalyzer.patterns")
+
+
+def pattern_file(*parts: str) -> Traversable:
+    node = patterns_root()
+    for part in parts:
+        node = node / part
+    return node
+
+
+def builtin_checklist_ids() -> list[str]:
+    folder = pattern_file("checklists")
+    return sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".yaml"))

@@ -1,0 +1,104 @@
+"""Loads and validates the rule files in ``patterns/`` and turns them into medspaCy rule objects.
+
+Validation happens here, once, when an analyzer is built: a malformed file raises
+``RuleFileError`` naming the file and the field before any note is read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from spacy.matcher import Matcher
+from spacy.vocab import Vocab
+
+from docanalyzer.errors import ErrorCode, RuleFileError
+from docanalyzer.resources import pattern_file
+from docanalyzer.schemas import (
+    ContextRuleFile,
+    SectionRuleFile,
+    TargetRuleFile,
+    TargetRuleSpec,
+)
+
+TARGET_FILES = ("procedure", "anatomy", "contrast", "necessity", "findings")
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _read_text(source: Traversable | Path) -> str:
+    try:
+        return source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleFileError(str(source), "<file>", f"cannot be read ({type(exc).__name__})") from None
+
+
+def parse_data(source: Traversable | Path) -> object:
+    """JSON or YAML by file suffix; empty or unparsable files are errors naming the file."""
+    text = _read_text(source)
+    name = str(source)
+    if not text.strip():
+        raise RuleFileError(name, "<file>", "is empty")
+    try:
+        if name.endswith((".yaml", ".yml")):
+            return yaml.safe_load(text)
+        return json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise RuleFileError(name, "<file>", f"is not valid {_kind(name)}: {exc}") from None
+
+
+def _kind(name: str) -> str:
+    return "YAML" if name.endswith((".yaml", ".yml")) else "JSON"
+
+
+def validate(model: type[ModelT], data: object, source: str, code: ErrorCode | None = None) -> ModelT:
+    """Validate ``data`` against ``model``; the first error names the field path."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "<root>"
+        raise RuleFileError(source, field, first["msg"], code) from None
+
+
+def _check_token_patterns(specs: list[TargetRuleSpec], source: str, vocab: Vocab) -> None:
+    matcher = Matcher(vocab)
+    for index, spec in enumerate(specs):
+        if isinstance(spec.pattern, list):
+            try:
+                matcher.add(f"check_{index}", [spec.pattern])
+            except Exception as exc:  # spaCy raises ValueError/MatchPatternError variants
+                raise RuleFileError(source, f"rules.{index}.pattern", f"invalid token pattern: {exc}") from None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All validated rules a pipeline needs."""
+
+    targets: tuple[TargetRuleSpec, ...]
+    context: ContextRuleFile
+    sections: SectionRuleFile
+
+    @property
+    def labels(self) -> frozenset[str]:
+        return frozenset(rule.category for rule in self.targets)
+
+
+def load_rules(vocab: Vocab | None = None) -> RuleSet:
+    """Load the shipped target, ConText and section rules, validated."""
+    vocab = vocab or Vocab()
+    targets: list[TargetRuleSpec] = []
+    for name in TARGET_FILES:
+        source = pattern_file("targets", f"{name}.json")
+        parsed = validate(TargetRuleFile, parse_data(source), str(source))
+        _check_token_patterns(list(parsed.rules), str(source), vocab)
+        targets.extend(parsed.rules)
+    context_src = pattern_file("context.json")
+    context = validate(ContextRuleFile, parse_data(context_src), str(context_src))
+    sections_src = pattern_file("sections.json")
+    sections = validate(SectionRuleFile, parse_data(sections_src), str(sections_src))
+    return RuleSet(targets=tuple(targets), context=context, sections=sections)

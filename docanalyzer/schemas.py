@@ -1,0 +1,187 @@
+"""Strict schemas for the rule and checklist files in ``patterns/``.
+
+Rule files are data that payers and coders edit, so a typo must fail loudly, before any note is
+processed, with a message naming the file and the field (see ``rules.load_rule_file``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+Direction = Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
+ContextCategory = Literal[
+    "NEGATED_EXISTENCE",
+    "POSSIBLE_EXISTENCE",
+    "HYPOTHETICAL",
+    "HISTORICAL",
+    "FAMILY",
+    "TEMPLATE_BLANK",
+    "TERMINATE",
+    "PSEUDO",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+TokenPattern = list[dict[str, Any]]
+
+
+def _check_pattern(pattern: TokenPattern | str | None) -> TokenPattern | str | None:
+    if isinstance(pattern, str):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+    elif isinstance(pattern, list) and not pattern:
+        raise ValueError("token pattern must not be empty")
+    return pattern
+
+
+class TargetRuleSpec(_Strict):
+    """One target rule: a literal phrase, or a spaCy token pattern / regex, and its label."""
+
+    literal: str = Field(min_length=1)
+    category: str
+    pattern: TokenPattern | str | None = None
+    metadata: dict[str, str | bool | int | float] | None = None
+
+    @field_validator("category")
+    @classmethod
+    def _label(cls, value: str) -> str:
+        if not LABEL_RE.match(value):
+            raise ValueError("labels are UPPER_SNAKE_CASE")
+        return value
+
+    _pattern = field_validator("pattern")(_check_pattern)
+
+
+class TargetRuleFile(_Strict):
+    version: str
+    description: str
+    rules: list[TargetRuleSpec] = Field(min_length=1)
+
+
+class ContextRuleSpec(_Strict):
+    """A ConText modifier (medspaCy ``ConTextRule`` fields)."""
+
+    literal: str = Field(min_length=1)
+    category: ContextCategory
+    direction: Direction
+    pattern: TokenPattern | str | None = None
+    max_scope: int | None = Field(default=None, gt=0)
+
+    _pattern = field_validator("pattern")(_check_pattern)
+
+
+class ContextRuleFile(_Strict):
+    version: str
+    description: str
+    rules: list[ContextRuleSpec] = Field(min_length=1)
+
+
+class SectionRuleSpec(_Strict):
+    """A section header: a regex anchored at a line start, mapped to a normalized category."""
+
+    category: str = Field(pattern=r"^[a-z][a-z_]*$")
+    literal: str = Field(min_length=1)
+    pattern: str
+
+    _pattern = field_validator("pattern")(_check_pattern)
+
+
+class SectionRuleFile(_Strict):
+    version: str
+    description: str
+    sections: list[SectionRuleSpec] = Field(min_length=1)
+
+
+# --- checklists ----------------------------------------------------------------------------
+
+Scope = Literal["note", "intrathecal_access", "myelogram"]
+Assertion = Literal["historical", "possible", "hypothetical"]
+
+
+class EvidenceRule(_Strict):
+    """One way an element can be evidenced: a target label (optionally next to other labels in
+    the same sentence, inside or outside some sections), or the body of some sections."""
+
+    label: str | None = None
+    section_body: list[str] | None = None
+    near: list[str] | None = None
+    not_near: list[str] | None = None
+    sections: list[str] | None = None
+    exclude_sections: list[str] | None = None
+    also_accept: list[Assertion] = Field(default_factory=list)
+    requires: list[Assertion] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> EvidenceRule:
+        if (self.label is None) == (self.section_body is None):
+            raise ValueError("give exactly one of 'label' or 'section_body'")
+        return self
+
+
+class ElementSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    description: str
+    required: bool
+    weight: float = Field(ge=0)
+    scope: Scope = "note"
+    documented_when: list[EvidenceRule] = Field(min_length=1)
+    incomplete_when: list[EvidenceRule] = Field(default_factory=list)
+    incomplete_reason: str | None = None
+    values: Literal["level", "contrast", "regions", "device", "treatment", "none"] = "none"
+    query: str | None = None
+
+
+class GroupSpec(_Strict):
+    """Elements that satisfy one requirement together: the best-documented member counts."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    any_of: list[str] = Field(min_length=2)
+    required: bool
+    weight: float = Field(ge=0)
+
+
+class VerdictSpec(_Strict):
+    query_threshold: float = Field(ge=0, le=100)
+    meanings: dict[Literal["complete", "needs_query", "deficient", "not_applicable"], str]
+
+
+class ChecklistSpec(_Strict):
+    id: str = Field(min_length=1)
+    version: str
+    title: str
+    procedure: str
+    codes: list[str] = Field(min_length=1)
+    source: str
+    elements: list[ElementSpec] = Field(min_length=1)
+    groups: list[GroupSpec] = Field(default_factory=list)
+    medical_necessity: list[str] = Field(min_length=1)
+    verdicts: VerdictSpec
+
+    @model_validator(mode="after")
+    def _references(self) -> ChecklistSpec:
+        ids = [e.id for e in self.elements]
+        if len(set(ids)) != len(ids):
+            raise ValueError("element ids must be unique")
+        known = set(ids)
+        grouped: set[str] = set()
+        for group in self.groups:
+            unknown = set(group.any_of) - known
+            if unknown:
+                raise ValueError(f"group '{group.id}' names unknown elements {sorted(unknown)}")
+            grouped |= set(group.any_of)
+        requirement_ids = known | {g.id for g in self.groups}
+        unknown = set(self.medical_necessity) - requirement_ids
+        if unknown:
+            raise ValueError(f"medical_necessity names unknown requirements {sorted(unknown)}")
+        return self
