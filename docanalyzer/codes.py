@@ -68,7 +68,7 @@ def review_codes(procedure: ProcedureAssessment, billed_code: str | None = None)
         codes.append(_code("62284", "Intrathecal contrast injected; no myelographic images interpreted in this note.",
                            procedure.evidence))
     elif procedure.status == "attempted":
-        intended = regions or ["lumbosacral"]
+        intended = procedure.intended_regions or ["lumbosacral"]
         codes.append(_code(_region_code(intended, MYELOGRAM_CODE, "62305"),
                            "Myelogram started but not completed (see modifier 53).", procedure.evidence))
         modifiers.append(Modifier(code="53", description=code_table().modifiers["53"],

@@ -103,7 +103,10 @@ class SectionRuleFile(_Strict):
 
 # --- checklists ----------------------------------------------------------------------------
 
-Scope = Literal["note", "intrathecal_access", "myelogram"]
+Scope = Literal["note", "intrathecal_access", "myelogram", "imaged", "interpreted"]
+"""When an element can count at all: anywhere in the note; only when the thecal sac was entered in
+this encounter; only when a myelogram (performed, attempted or injection-only) is documented;
+only when the note names regions imaged; only when images were interpreted in this note."""
 Assertion = Literal["historical", "possible", "hypothetical"]
 
 

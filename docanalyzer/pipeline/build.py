@@ -51,6 +51,8 @@ def build_context(nlp: Language, rules: RuleSet, name: str) -> ConText:
         input_span_type="group",
         span_group_name=SPAN_GROUP,
         prune_on_modifier_overlap=True,
+        # A modifier inside a target ("no" in "no relief") belongs to that phrase, not to its neighbours.
+        prune_on_target_overlap=True,
     )
     context.add([
         ConTextRule(

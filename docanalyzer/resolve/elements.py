@@ -12,6 +12,8 @@ MAX_EVIDENCE = 8
 _SCOPE_REASON = {
     "myelogram": "No myelogram is documented in this note, so this procedure element cannot be met.",
     "intrathecal_access": "No puncture into the thecal sac is documented in this encounter.",
+    "imaged": "No myelographic images of any region are documented in this note.",
+    "interpreted": "No myelographic images were interpreted in this note.",
 }
 _DISCOUNT_WORDS = {
     "negated": "negated",
@@ -40,15 +42,26 @@ def raw_status(spec: ElementSpec, view: NoteView) -> tuple[ElementStatus, list[M
     return "missing", [], [], _unique(discounted)
 
 
+def in_procedure_scope(spec: ElementSpec, procedure: ProcedureAssessment) -> bool:
+    """Whether the element can count at all, given what was done in this encounter."""
+    if spec.scope == "note":
+        return True
+    if spec.scope == "intrathecal_access":
+        return procedure.intrathecal_access
+    if spec.scope == "myelogram":
+        return procedure.status != "not_documented"
+    if spec.scope == "imaged":
+        return bool(procedure.regions)
+    return procedure.status == "performed" or (
+        procedure.status == "injection_only" and procedure.ct_read_in_note
+    )
+
+
 def resolve_element(
     spec: ElementSpec, view: NoteView, procedure: ProcedureAssessment
 ) -> ElementResult:
     status, supporting, section_evidence, discounted = raw_status(spec, view)
-    in_scope = (
-        spec.scope == "note"
-        or (spec.scope == "myelogram" and procedure.status != "not_documented")
-        or (spec.scope == "intrathecal_access" and procedure.intrathecal_access)
-    )
+    in_scope = in_procedure_scope(spec, procedure)
     if not in_scope:
         discounted = _unique(discounted + supporting)
         status, supporting, section_evidence = "missing", [], []

@@ -16,9 +16,11 @@ from docanalyzer.schemas import EvidenceRule
 
 # Mentions that can support a "near" condition: anything not denied, blank or someone else's.
 _NEAR_REJECTED = frozenset({"negated", "template_blank", "family"})
-_BLANK_BODY = re.compile(
-    r"^[\s_\-\.\[\]:*]*(?:n/?a|none given|pending|tbd|to be determined|not (?:documented|dictated)|"
-    r"see (?:separate|attached) report|<blank>|\(blank\))?[\s_\-\.\[\]:*]*$",
+# Words that fill a template field without saying anything about the images.
+_FILLER = re.compile(
+    r"\b(?:n/?a|none given|pending|tbd|to be (?:determined|dictated|read|interpreted)|"
+    r"not (?:yet )?(?:documented|dictated|read|interpreted)|see (?:separate|attached)(?: ct)? report|"
+    r"will be dictated|dictated separately|blank|study not completed|none)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -61,7 +63,7 @@ def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidenc
         if section.category not in categories:
             continue
         body = view.text[section.body_start : section.end]
-        if _BLANK_BODY.match(body) or len(_WORD.findall(body)) < 2:
+        if len(_WORD.findall(_FILLER.sub(" ", body))) < 2:
             continue
         offset = section.body_start + (len(body) - len(body.lstrip()))
         first_line = view.text[offset : section.end].split("\n", 1)[0].rstrip()

@@ -23,6 +23,7 @@ _IMAGING_CUES = ("MYELOGRAM", "CT_MYELOGRAM", "IMAGES", "INJECTED", "CONTRAST_AG
 # An intrathecal word counts as entry into the thecal sac only next to a needle/injection cue.
 _ACCESS_CUES = ("NEEDLE", "INJECTED", "CONTRAST_AGENT", "CONTRAST_GENERIC", "LUMBAR_PUNCTURE",
                 "INTRATHECAL", "INTERSPACE_LEVEL", "MYELOGRAM")
+_LEVEL_CUES = ("NEEDLE", "SITE_CUE", "LUMBAR_PUNCTURE", "INJECTED", "INTRATHECAL")
 _REGION_SECTIONS = frozenset({"title", "findings", "impression", "ct_findings"})
 _REGION_LABELS = {
     "REGION_CERVICAL": ("cervical",),
@@ -39,6 +40,7 @@ class ProcedureAssessment:
     intrathecal_access: bool
     c12_puncture: bool
     ct_read_in_note: bool
+    intended_regions: list[Region] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     abort_evidence: list[Evidence] = field(default_factory=list)
     region_evidence: list[Mention] = field(default_factory=list)
@@ -61,10 +63,11 @@ def _same_sentence(view: NoteView, mention: Mention, labels: tuple[str, ...]) ->
 
 def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
     myelo = current(view, "MYELOGRAM", "CT_MYELOGRAM")
+    c12 = current(view, "C12_PUNCTURE")
     access = current(view, "LUMBAR_PUNCTURE", "C12_PUNCTURE") + [
         m for m in current(view, "INTRATHECAL") if _same_sentence(view, m, _ACCESS_CUES)
     ]
-    c12 = current(view, "C12_PUNCTURE")
+    levels = [m for m in current(view, "INTERSPACE_LEVEL") if _same_sentence(view, m, _LEVEL_CUES)]
     contrast = current(view, "CONTRAST_AGENT", "CONTRAST_GENERIC")
     intrathecal_contrast = [
         m for m in contrast
@@ -75,7 +78,9 @@ def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
     handoff = current(view, "HANDOFF")
 
     myelo_context = bool(myelo or intrathecal_contrast)
-    entered = bool(access or intrathecal_contrast)
+    # Entry into the thecal sac: a puncture, intrathecal contrast, or (in a myelogram note) a
+    # needle placed at a stated interspace.
+    entered = bool(access or intrathecal_contrast or (myelo and levels))
     evidence = [m.evidence() for m in (myelo[:2] + intrathecal_contrast[:1] + access[:1])]
 
     status: ProcedureStatus
@@ -83,19 +88,22 @@ def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
         status = "attempted"
     elif not (myelo_context and entered):
         status = "not_documented"
-    elif interpretation_found and not handoff:
+    elif interpretation_found and (not handoff or _conventional_images(view)):
         status = "performed"
-    elif contrast and (handoff or not interpretation_found) and (handoff or _ct_only(view)):
+    elif contrast and (handoff or not interpretation_found):
         status = "injection_only"
     else:
         status = "performed"
 
     regions, region_mentions = _regions(view) if status != "not_documented" else ([], [])
-    if status == "attempted":
-        regions = []
+    intended = list(regions)
+    if status == "attempted" or (status == "injection_only" and not _conventional_images(view)
+                                 and not _ct_read(view)):
+        regions, region_mentions = [], []
     return ProcedureAssessment(
         status=status,
         regions=regions,
+        intended_regions=intended,
         intrathecal_access=bool(access) or status != "not_documented",
         c12_puncture=bool(c12),
         ct_read_in_note=status != "not_documented" and _ct_read(view),
@@ -105,9 +113,14 @@ def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
     )
 
 
-def _ct_only(view: NoteView) -> bool:
-    """Injection for a CT study: a CT myelogram is the only imaging named for this encounter."""
-    return bool(current(view, "CT_MYELOGRAM")) and not current(view, "MYELOGRAM")
+def _conventional_images(view: NoteView) -> bool:
+    """Myelographic (fluoroscopic/radiographic) images obtained in this encounter."""
+    return any(
+        _same_sentence(view, m, ("MYELOGRAM", "FLUOROSCOPY", "REGION_LUMBOSACRAL", "REGION_THORACIC",
+                                 "REGION_CERVICAL", "REGION_TOTAL"))
+        and not _same_sentence(view, m, ("CT_STUDY", "CT_MYELOGRAM"))
+        for m in current(view, "IMAGES")
+    )
 
 
 def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:

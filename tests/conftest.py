@@ -1,0 +1,86 @@
+"""Shared fixtures and paths for the docanalyzer test suite.
+
+The analyzer (spaCy/medspaCy pipeline) is built once per session and shared by every test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from docanalyzer import Analyzer
+from docanalyzer.report import Evidence, Report
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SAMPLE_NOTES = REPO / "sample_notes"
+EXPECTED = REPO / "tests" / "expected"
+EVAL_CORPUS = REPO / "eval" / "corpus"
+MTSAMPLES_SPINE = SHARED / "corpora" / "mtsamples" / "spine"
+
+ELEMENT_IDS = (
+    "injection_site",
+    "contrast_agent",
+    "fluoroscopic_guidance",
+    "region_imaged",
+    "interpretation",
+    "mri_contraindication",
+    "prior_imaging_inadequate",
+    "symptoms",
+    "conservative_treatment_failed",
+    "prior_spine_surgery",
+)
+
+
+def sample_note_paths() -> list[Path]:
+    return sorted(SAMPLE_NOTES.glob("*.txt"))
+
+
+def eval_note_paths() -> list[Path]:
+    return sorted(EVAL_CORPUS.glob("*.txt"))
+
+
+def read_original(path: Path) -> str:
+    """The file's text exactly as stored (bytes decoded as UTF-8, newlines untouched)."""
+    return path.read_bytes().decode("utf-8")
+
+
+def all_evidence(report: Report) -> Iterator[tuple[str, Evidence]]:
+    """Every evidence span anywhere in a report, with a label saying where it came from."""
+    for element in report.elements:
+        for ev in element.evidence:
+            yield f"elements[{element.id}].evidence", ev
+        for ev in element.discounted:
+            yield f"elements[{element.id}].discounted", ev
+    for finding in report.findings:
+        for ev in finding.evidence:
+            yield f"findings[{finding.concept}].evidence", ev
+    for ev in report.procedure_evidence:
+        yield "procedure_evidence", ev
+    for code in report.code_review.suggested_codes:
+        for ev in code.evidence:
+            yield f"code_review.suggested_codes[{code.code}].evidence", ev
+    for modifier in report.code_review.modifiers:
+        for ev in modifier.evidence:
+            yield f"code_review.modifiers[{modifier.code}].evidence", ev
+    for code_finding in report.code_review.findings:
+        for ev in code_finding.evidence:
+            yield f"code_review.findings[{code_finding.rule_id}].evidence", ev
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> Analyzer:
+    """One analyzer for the whole session: building the pipeline is the expensive part."""
+    return Analyzer(checklist="62304")
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(
+            "../shared/ not found: the MTSamples corpus is only available beside the project "
+            "checkout (CI has it)"
+        )
+    return SHARED
