@@ -72,7 +72,7 @@ class Analyzer:
         try:
             doc = self.nlp.make_doc(normalize(text))
             self.component.annotate(doc)
-            return build_report(build_view(doc), spec, document_id=document_id,
+            return build_report(build_view(doc, text), spec, document_id=document_id,
                                 billed_code=billed_code, input_info=info)
         except Exception as exc:  # one note must never stop a batch; no note text in the message
             log.error("analysis failed for document %s: %s", document_id, type(exc).__name__)

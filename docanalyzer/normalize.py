@@ -16,9 +16,16 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 
 
+# A line break inside a sentence that was wrapped at a fixed width: the line before is long and
+# does not end a sentence or a field, and the next line goes on in lower case or with a number.
+_WRAPPED = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])\n(?=[a-z0-9(])")
+
+
 def normalize(text: str) -> str:
-    """Return ``text`` with the same length, with line breaks, controls and odd spaces tamed."""
+    """Return ``text`` with the same length, with line breaks, controls and odd spaces tamed,
+    and hard-wrapped lines joined (the wrapping newline becomes a space)."""
     text = _CRLF.sub(" ", text)
     text = _OTHER_BREAKS.sub("\n", text)
     text = _CONTROLS.sub(" ", text)
-    return _SPACES.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    return _WRAPPED.sub(r"\1 ", text)

@@ -117,6 +117,7 @@ class EvidenceRule(_Strict):
     label: str | None = None
     section_body: list[str] | None = None
     near: list[str] | None = None
+    window: int = Field(default=0, ge=0, le=3, description="Also look this many sentences before/after for 'near'.")
     not_near: list[str] | None = None
     sections: list[str] | None = None
     exclude_sections: list[str] | None = None

@@ -49,11 +49,14 @@ def _accepted(rule: EvidenceRule) -> set[str]:
     return {"affirmed", *rule.also_accept}
 
 
-def _has_near(view: NoteView, mention: Mention, labels: list[str]) -> bool:
-    return any(
-        other is not mention and other.label in labels and other.assertion not in _NEAR_REJECTED
-        for other in view.sentence_labels(mention.sentence)
-    )
+def _has_near(view: NoteView, mention: Mention, labels: list[str], window: int = 0) -> bool:
+    for sentence in range(mention.sentence - window, mention.sentence + window + 1):
+        if any(
+            other is not mention and other.label in labels and other.assertion not in _NEAR_REJECTED
+            for other in view.sentence_labels(sentence)
+        ):
+            return True
+    return False
 
 
 def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidence]:
@@ -90,7 +93,7 @@ def evaluate(rule: EvidenceRule, view: NoteView) -> RuleMatch:
     for mention in view.by_label.get(rule.label or "", ()):
         if not _section_ok(rule, mention.section):
             continue
-        if rule.near and not _has_near(view, mention, rule.near):
+        if rule.near and not _has_near(view, mention, rule.near, rule.window):
             continue
         if rule.not_near and _has_near(view, mention, rule.not_near):
             continue

@@ -113,7 +113,10 @@ def _sections(doc: Doc) -> list[SectionSpan]:
     return out
 
 
-def build_view(doc: Doc) -> NoteView:
+def build_view(doc: Doc, original: str | None = None) -> NoteView:
+    """``original`` is the text the user gave (same length as ``doc.text``, which is normalized);
+    evidence quotes it, so ``original[start:end] == evidence.text`` always holds."""
+    text = original if original is not None and len(original) == len(doc.text) else doc.text
     sent_starts: list[int] = []
     bounds: list[tuple[int, int]] = []
     for sent in doc.sents:
@@ -135,7 +138,7 @@ def build_view(doc: Doc) -> NoteView:
                 label=span.label_,
                 start=span.start_char,
                 end=span.end_char,
-                text=span.text,
+                text=text[span.start_char : span.end_char],
                 sentence=sentence,
                 section=section,
                 assertion=assertion_of(categories),
@@ -144,4 +147,4 @@ def build_view(doc: Doc) -> NoteView:
             )
         )
     mentions.sort(key=lambda m: (m.start, m.end))
-    return NoteView(text=doc.text, mentions=mentions, sections=sections, sentence_bounds=bounds)
+    return NoteView(text=text, mentions=mentions, sections=sections, sentence_bounds=bounds)
