@@ -91,6 +91,7 @@ class SectionRuleSpec(_Strict):
     category: str = Field(pattern=r"^[a-z][a-z_]*$")
     literal: str = Field(min_length=1)
     pattern: str
+    max_scope: int | None = Field(default=None, gt=0, description="Body length limit in tokens.")
 
     _pattern = field_validator("pattern")(_check_pattern)
 

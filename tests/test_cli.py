@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, sample_note_paths
 from typer.testing import CliRunner
 
 import docanalyzer.analyzer
-from conftest import REPO, sample_note_paths
 from docanalyzer.cli import app
 
 SAMPLES = sample_note_paths()

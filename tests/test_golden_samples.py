@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import ELEMENT_IDS, EXPECTED, SAMPLE_NOTES, read_original
+
 from docanalyzer import Analyzer, Report
 
 STEMS = sorted(p.stem for p in SAMPLE_NOTES.glob("*.txt") if (EXPECTED / f"{p.stem}.json").exists())

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import all_evidence, eval_note_paths, read_original, sample_note_paths
+
 from docanalyzer import Analyzer
 
 NOTE_PATHS = sample_note_paths() + eval_note_paths()

@@ -71,7 +71,8 @@ def build_sectionizer(nlp: Language, rules: RuleSet, name: str) -> Sectionizer:
     sectionizer = Sectionizer(nlp, name=name, rules=None, span_attrs=None, input_span_type="group",
                               span_group_name=SPAN_GROUP)
     sectionizer.add([
-        SectionRule(literal=spec.literal, category=spec.category, pattern=spec.pattern)
+        SectionRule(literal=spec.literal, category=spec.category, pattern=spec.pattern,
+                    max_scope=spec.max_scope)
         for spec in rules.sections.sections
     ])
     return sectionizer

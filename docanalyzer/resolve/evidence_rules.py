@@ -14,8 +14,8 @@ from docanalyzer.report import Evidence
 from docanalyzer.resolve.mentions import Mention, NoteView
 from docanalyzer.schemas import EvidenceRule
 
-# Mentions that can support a "near" condition: anything not denied, blank or someone else's.
-_NEAR_REJECTED = frozenset({"negated", "template_blank", "family"})
+# Mentions that can support a "near" condition: not denied, blank, planned or someone else's.
+_NEAR_REJECTED = frozenset({"negated", "template_blank", "family", "hypothetical"})
 # Words that fill a template field without saying anything about the images.
 _FILLER = re.compile(
     r"\b(?:n/?a|none given|pending|tbd|to be (?:determined|dictated|read|interpreted)|"
@@ -59,6 +59,12 @@ def _has_near(view: NoteView, mention: Mention, labels: list[str], window: int =
     return False
 
 
+def _hands_off(view: NoteView, start: int, end: int) -> bool:
+    """The body only says the images are read elsewhere ("see separate report"), naming no finding."""
+    inside = [m for m in view.mentions if start <= m.start < end and m.assertion != "negated"]
+    return any(m.label == "HANDOFF" for m in inside) and not any(m.label == "FINDING" for m in inside)
+
+
 def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidence]:
     """Non-blank bodies of the named sections, as evidence spans (first line of each body)."""
     out: list[Evidence] = []
@@ -66,7 +72,7 @@ def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidenc
         if section.category not in categories:
             continue
         body = view.text[section.body_start : section.end]
-        if len(_WORD.findall(_FILLER.sub(" ", body))) < 2:
+        if len(_WORD.findall(_FILLER.sub(" ", body))) < 2 or _hands_off(view, section.body_start, section.end):
             continue
         offset = section.body_start + (len(body) - len(body.lstrip()))
         first_line = view.text[offset : section.end].split("\n", 1)[0].rstrip()

@@ -130,7 +130,8 @@ def build_view(doc: Doc, original: str | None = None) -> NoteView:
         categories = frozenset(mod.category for mod in span._.modifiers)
         sentence = max(bisect.bisect_right(sent_starts, span.start_char) - 1, 0)
         idx = bisect.bisect_right(section_starts, span.start_char) - 1
-        section = sections[idx].category if idx >= 0 else None
+        inside = idx >= 0 and span.start_char < sections[idx].end
+        section = sections[idx].category if inside else None
         rule = getattr(span._, "target_rule", None)
         metadata = dict(rule.metadata or {}) if rule is not None else {}
         mentions.append(
