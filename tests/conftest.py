@@ -84,3 +84,11 @@ def shared_dir() -> Path:
             "checkout (CI has it)"
         )
     return SHARED
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # medspaCy's TargetMatcher keeps an internal token Matcher that stays empty when all rules
+    # are phrases; spaCy warns (W036) on every call. Third-party noise, not a product warning.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:.*W036.*does not have any patterns defined:UserWarning"
+    )

@@ -152,7 +152,7 @@ def test_analyzer_with_bad_checklist_raises_at_build(tmp_path: Path) -> None:
         Analyzer(checklist=path)
 
 
-# --- rule files: bad regex / bad token pattern -----------------------------------------------------
+# --- rule files: bad regex / bad token pattern ----------------------------------------------
 
 def _target_file(pattern: Any) -> dict:
     return {

@@ -133,7 +133,9 @@ def test_csv_header_and_rows(runner: CliRunner) -> None:
                   "suggested_codes", "errors"):
         assert field in rows[0]
     first = rows[0]
-    assert first["procedure_status"] in {"performed", "attempted", "injection_only", "not_documented"}
+    assert first["procedure_status"] in {
+        "performed", "attempted", "injection_only", "not_documented",
+    }
     assert 0 <= float(first["score"]) <= 100
 
 
@@ -277,7 +279,8 @@ def test_evaluate_runs_on_the_eval_corpus(runner: CliRunner) -> None:
 
 # --- output file -------------------------------------------------------------------------------
 
-def test_output_file_is_written_without_leftover_temp_files(runner: CliRunner, tmp_path: Path) -> None:
+def test_output_file_is_written_without_leftover_temp_files(runner: CliRunner,
+                                                             tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     target = out_dir / "results.jsonl"

@@ -8,6 +8,7 @@ eval/ANNOTATION.md, never the analyzer's current output.
 from __future__ import annotations
 
 import pytest
+from conftest import ELEMENT_IDS
 
 from docanalyzer import Analyzer, Report
 
@@ -18,7 +19,9 @@ BASE_PARTS: dict[str, str] = {
     "symptoms": (
         "Low back pain radiating into the left leg with numbness of the left foot for six months."
     ),
-    "mri": "The patient has a permanent pacemaker that is not MRI conditional, so MRI cannot be done.",
+    "mri": (
+        "The patient has a permanent pacemaker that is not MRI conditional, so MRI cannot be done."
+    ),
     "prior_imaging": (
         "A CT of the lumbar spine last month was nondiagnostic because of streak artifact."
     ),
@@ -94,11 +97,7 @@ def case(element_id: str, expected: str, case_id: str, **parts: str):
 
 # --- the base note ---------------------------------------------------------------------------
 
-ALL_IDS = (
-    "injection_site", "contrast_agent", "fluoroscopic_guidance", "region_imaged", "interpretation",
-    "mri_contraindication", "prior_imaging_inadequate", "symptoms", "conservative_treatment_failed",
-    "prior_spine_surgery",
-)
+ALL_IDS = ELEMENT_IDS
 
 
 def test_base_note_is_a_complete_performed_lumbar_myelogram(analyzer: Analyzer) -> None:
@@ -113,7 +112,8 @@ def test_base_note_is_a_complete_performed_lumbar_myelogram(analyzer: Analyzer) 
 
 
 @pytest.mark.parametrize("element_id", ALL_IDS)
-def test_documented_element_has_evidence_inside_the_note(analyzer: Analyzer, element_id: str) -> None:
+def test_documented_element_has_evidence_inside_the_note(analyzer: Analyzer,
+                                                         element_id: str) -> None:
     text = myelogram_note()
     element = run(analyzer, text).element(element_id)
     assert element.status == "documented"
@@ -132,9 +132,9 @@ ELEMENT_CASES = [
     case("injection_site", "documented", "L2-L3-spelled-out",
          access="A 22-gauge spinal needle was advanced into the subarachnoid space at L2-L3."),
     case("injection_site", "incomplete", "lumbar-puncture-without-level",
-         access="A lumbar puncture was performed with a 22-gauge spinal needle and clear CSF returned."),
+         access="A lumbar puncture was performed with a 22-gauge needle; clear CSF returned."),
     case("injection_site", "incomplete", "needle-in-thecal-sac-without-level",
-         access="A 22-gauge spinal needle was advanced into the thecal sac and clear CSF returned."),
+         access="A 22-gauge spinal needle was advanced into the thecal sac; clear CSF returned."),
     case("injection_site", "missing", "template-level-blank",
          access="\nNeedle: 22 G spinal needle\nPuncture level: ______\n"),
     # contrast_agent
@@ -170,7 +170,8 @@ ELEMENT_CASES = [
     # interpretation
     case("interpretation", "documented", "findings-and-impression"),
     case("interpretation", "documented", "impression-only",
-         findings="", impression="Moderate L3-4 spinal stenosis with left L4 nerve root compression."),
+         findings="",
+         impression="Moderate L3-4 spinal stenosis with left L4 nerve root compression."),
     case("interpretation", "missing", "template-blanks",
          findings="______", impression="______"),
     # mri_contraindication
@@ -323,12 +324,14 @@ def test_discounted_mentions_are_reported(analyzer: Analyzer, element_id: str,
                      "L2-L3", id="L2-3"),
         pytest.param("A spinal needle was placed into the thecal sac at L3/4.", "L3-L4", id="L3/4"),
         pytest.param("A spinal needle was placed into the thecal sac at l3/4.", "L3-L4", id="l3/4"),
-        pytest.param("A spinal needle was placed into the thecal sac at L2-L3.", "L2-L3", id="L2-L3"),
+        pytest.param("A spinal needle was placed into the thecal sac at L2-L3.", "L2-L3",
+                     id="L2-L3"),
         pytest.param("A spinal needle was placed into the thecal sac at L4 to L5.", "L4-L5",
                      id="L4-to-L5"),
         pytest.param("A spinal needle was placed into the thecal sac at L2\u20133.", "L2-L3",
                      id="L2-en-dash-3"),
-        pytest.param("A spinal needle was placed into the thecal sac at L5-S1.", "L5-S1", id="L5-S1"),
+        pytest.param("A spinal needle was placed into the thecal sac at L5-S1.", "L5-S1",
+                     id="L5-S1"),
     ],
 )
 def test_injection_level_is_normalised(analyzer: Analyzer, access: str, level: str) -> None:
@@ -423,7 +426,8 @@ PROCEDURE_ELEMENTS = ("injection_site", "contrast_agent", "fluoroscopic_guidance
     [
         pytest.param(consult_note(history=(
             "PAST SURGICAL HISTORY: None.\n\nIMAGING: A previous myelogram in 2019 at an outside "
-            "hospital, with Omnipaque injected at L2-3 under fluoroscopy, showed mild stenosis at L4-5."
+            "hospital, with Omnipaque injected at L2-3 under fluoroscopy, showed mild stenosis "
+            "at L4-5."
         )), id="historical-previous-myelogram-2019"),
         pytest.param(consult_note(plan=(
             "1. If symptoms persist, consider a lumbar myelogram with Omnipaque via L2-3 puncture "
@@ -461,9 +465,9 @@ def test_plain_lumbar_puncture_no_contrast_was_injected(analyzer: Analyzer) -> N
 
 INDICATION: Headache and fever; evaluate for meningitis.
 
-PROCEDURE: Written consent was obtained. With the patient in the left lateral decubitus position, a
-20-gauge spinal needle was inserted at the L3-4 interspace and entered the subarachnoid space. Opening
-pressure was 18 cm H2O. Clear CSF was collected in four tubes. No contrast was injected.
+PROCEDURE: Written consent was obtained. With the patient in the left lateral decubitus position,
+a 20-gauge spinal needle was inserted at the L3-4 interspace and entered the subarachnoid space.
+Opening pressure was 18 cm H2O. Clear CSF was collected in four tubes. No contrast was injected.
 
 IMPRESSION: Technically successful lumbar puncture. CSF sent for analysis.
 """

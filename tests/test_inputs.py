@@ -68,7 +68,7 @@ def test_null_bytes_in_text_are_analyzed(analyzer: Analyzer) -> None:
     assert len(text) == report.input.chars
 
 
-# --- files ------------------------------------------------------------------------------------------
+# --- files ------------------------------------------------------------------------------------
 
 def test_cp1252_file_decodes_and_records_encoding(analyzer: Analyzer, tmp_path: Path) -> None:
     text = NOTE.replace("Omnipaque 180", "Omnipaque\u00ae 180").replace(
@@ -88,7 +88,11 @@ def test_cp1252_file_decodes_and_records_encoding(analyzer: Analyzer, tmp_path: 
 
 @pytest.mark.parametrize(
     ("bom", "encoding"),
-    [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")],
+    [
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ],
     ids=["utf-8-bom", "utf-16-le-bom", "utf-16-be-bom"],
 )
 def test_bom_files_decode(analyzer: Analyzer, tmp_path: Path, bom: bytes, encoding: str) -> None:
@@ -149,7 +153,7 @@ def test_note_from_bytes_plain_utf8() -> None:
     assert (item.text, item.encoding) == (NOTE, "utf-8")
 
 
-# --- one report per input ---------------------------------------------------------------------------
+# --- one report per input ---------------------------------------------------------------------
 
 def test_every_input_yields_exactly_one_report(analyzer: Analyzer, tmp_path: Path) -> None:
     good = tmp_path / "a_good.txt"

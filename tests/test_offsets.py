@@ -28,7 +28,8 @@ def assert_offsets_valid(analyzer: Analyzer, text: str, document_id: str) -> int
         if not (0 <= ev.start <= ev.end <= len(text)) or text[ev.start : ev.end] != ev.text:
             bad.append(f"{where}: {ev.text!r} @{ev.start}-{ev.end} but text has "
                        f"{text[ev.start : ev.end]!r}")
-    assert not bad, f"{document_id}: {len(bad)} of {count} spans do not match:\n" + "\n".join(bad[:10])
+    summary = f"{document_id}: {len(bad)} of {count} spans do not match:\n"
+    assert not bad, summary + "\n".join(bad[:10])
     return count
 
 
@@ -69,7 +70,8 @@ SAMPLE = sample_note_paths()[0]
     ("name", "transform"),
     [
         ("lone-cr", lambda t: t.replace("\n", "\r")),
-        ("nbsp", lambda t: t.replace("Omnipaque 180", "Omnipaque\u00a0180").replace(" of ", "\u00a0of ")),
+        ("nbsp", lambda t: t.replace("Omnipaque 180", "Omnipaque\u00a0180")
+                           .replace(" of ", "\u00a0of ")),
         ("form-feed", lambda t: t.replace("\n\nFINDINGS", "\n\fFINDINGS")),
         ("unicode-line-separator", lambda t: t.replace(".\n", ".\u2028")),
         ("bom-and-tabs", lambda t: "\ufeff" + t.replace("  ", "\t")),

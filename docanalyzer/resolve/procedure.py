@@ -77,7 +77,10 @@ def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
     needle = current(view, "NEEDLE")
     handoff = current(view, "HANDOFF")
 
-    myelo_context = bool(myelo or intrathecal_contrast)
+    # Without a myelogram mention, intrathecal contrast must be stated as injected (not e.g.
+    # "subarachnoid ... contrast enhancing" in a CT report).
+    injected = [m for m in intrathecal_contrast if _same_sentence(view, m, ("INJECTED",))]
+    myelo_context = bool(myelo or injected)
     # Entry into the thecal sac: a puncture, intrathecal contrast, or (in a myelogram note) a
     # needle placed at a stated interspace.
     entered = bool(access or intrathecal_contrast or (myelo and levels))
