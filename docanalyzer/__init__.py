@@ -14,7 +14,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
     __version__ = "0.0.0+unknown"
 
-from docanalyzer.analyzer import Analyzer, analyze  # noqa: E402
-from docanalyzer.report import Report  # noqa: E402
+from docanalyzer.analyzer import Analyzer, analyze
+from docanalyzer.report import Report
 
 __all__ = ["Analyzer", "Report", "__version__", "analyze"]

@@ -52,10 +52,14 @@ def _fail(message: str) -> typer.Exit:
 def analyze(
     paths: Annotated[list[str], typer.Argument(help="Files, folders, *.jsonl, or - for stdin.")],
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+    ] = None,
     checklist: Annotated[str, typer.Option(help="Built-in checklist id or a checklist file.")] = "62304",
     billed_code: Annotated[str | None, typer.Option(help="Code on the claim, e.g. 62304 or 62304-53.")] = None,
-    fail_under: Annotated[float | None, typer.Option(help="Exit 1 if any analyzed note scores below this.", min=0, max=100)] = None,
+    fail_under: Annotated[
+        float | None, typer.Option(help="Exit 1 if any analyzed note scores below this (0-100).", min=0, max=100)
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
 ) -> None:
     from docanalyzer.analyzer import Analyzer

@@ -76,5 +76,6 @@ def review_codes(procedure: ProcedureAssessment, billed_code: str | None = None)
                                   evidence=procedure.abort_evidence))
     if codes and procedure.ct_read_in_note and procedure.status in {"performed", "injection_only"}:
         for region in regions or ["lumbosacral"]:
-            codes.append(_code(CT_CODE[region], f"Post-myelogram CT of the {region} spine read in this note.", region_ev))
+            reason = f"Post-myelogram CT of the {region} spine read in this note."
+            codes.append(_code(CT_CODE[region], reason, region_ev))
     return CodeReview(billed_code=billed_code, suggested_codes=codes, modifiers=modifiers)

@@ -4,7 +4,6 @@ It brings its own medspaCy sub-components (target matcher, ConText, sectionizer)
 own span group, so it can be added to someone else's pipeline without touching ``doc.ents``.
 """
 
-from __future__ import annotations
 
 from spacy.language import Language
 from spacy.tokens import Doc

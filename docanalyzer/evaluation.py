@@ -153,7 +153,9 @@ def render_table(result: dict[str, Any]) -> str:
     ]
     for d in result["disagreements"]:
         evidence = "; ".join(d["evidence"]) if d["evidence"] else "(no evidence)"
-        lines.append(f"  {d['note']:<42} {d['field']:<30} expected {d['expected']!s:<16} got {d['got']!s:<16} {evidence}")
+        lines.append(
+            f"  {d['note']:<42} {d['field']:<30} expected {d['expected']!s:<16} got {d['got']!s:<16} {evidence}"
+        )
     return "\n".join(lines)
 
 

@@ -75,7 +75,8 @@ def read_note_file(path: Path, document_id: str | None = None) -> NoteInput:
                           f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes")
         data = path.read_bytes()
     except OSError as exc:
-        return _error(doc_id, str(path), ErrorCode.UNREADABLE, f"cannot read file ({exc.strerror or type(exc).__name__})")
+        reason = exc.strerror or type(exc).__name__
+        return _error(doc_id, str(path), ErrorCode.UNREADABLE, f"cannot read file ({reason})")
     return note_from_bytes(data, doc_id, str(path))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 Direction = Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
@@ -120,6 +120,7 @@ class EvidenceRule(_Strict):
     near: list[str] | None = None
     window: int = Field(default=0, ge=0, le=3, description="Also look this many sentences before/after for 'near'.")
     not_near: list[str] | None = None
+    has_metadata: str | None = Field(default=None, description="Only mentions whose rule sets this metadata key.")
     sections: list[str] | None = None
     exclude_sections: list[str] | None = None
     also_accept: list[Assertion] = Field(default_factory=list)
@@ -173,20 +174,30 @@ class ChecklistSpec(_Strict):
     medical_necessity: list[str] = Field(min_length=1)
     verdicts: VerdictSpec
 
-    @model_validator(mode="after")
-    def _references(self) -> ChecklistSpec:
-        ids = [e.id for e in self.elements]
-        if len(set(ids)) != len(ids):
-            raise ValueError("element ids must be unique")
-        known = set(ids)
-        grouped: set[str] = set()
-        for group in self.groups:
-            unknown = set(group.any_of) - known
+    @field_validator("elements")
+    @classmethod
+    def _unique_ids(cls, elements: list[ElementSpec]) -> list[ElementSpec]:
+        ids = [e.id for e in elements]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"element ids must be unique; repeated: {duplicates}")
+        return elements
+
+    @field_validator("groups")
+    @classmethod
+    def _group_members(cls, groups: list[GroupSpec], info: ValidationInfo) -> list[GroupSpec]:
+        known = {e.id for e in info.data.get("elements", [])}
+        for group in groups:
+            unknown = sorted(set(group.any_of) - known)
             if unknown:
-                raise ValueError(f"group '{group.id}' names unknown elements {sorted(unknown)}")
-            grouped |= set(group.any_of)
-        requirement_ids = known | {g.id for g in self.groups}
-        unknown = set(self.medical_necessity) - requirement_ids
+                raise ValueError(f"group '{group.id}' names unknown elements {unknown}")
+        return groups
+
+    @field_validator("medical_necessity")
+    @classmethod
+    def _necessity_refs(cls, refs: list[str], info: ValidationInfo) -> list[str]:
+        known = {e.id for e in info.data.get("elements", [])} | {g.id for g in info.data.get("groups", [])}
+        unknown = sorted(set(refs) - known)
         if unknown:
-            raise ValueError(f"medical_necessity names unknown requirements {sorted(unknown)}")
-        return self
+            raise ValueError(f"names unknown requirements {unknown}")
+        return refs

@@ -183,10 +183,11 @@ def test_fail_under_100_passes_for_a_complete_note(runner: CliRunner) -> None:
     assert result.exit_code == 0
 
 
-def test_fail_under_101_exits_1(runner: CliRunner) -> None:
+def test_fail_under_above_100_is_a_usage_error(runner: CliRunner) -> None:
+    """Scores are 0-100, so a threshold above 100 is a mistake, reported as a usage error."""
     result = runner.invoke(app, ["analyze", str(SAMPLES[0]), "--format", "jsonl",
                                  "--fail-under", "101"])
-    assert result.exit_code == 1, (result.exit_code, result.stderr)
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
 
 
 def test_fail_under_exits_1_when_a_note_scores_below(runner: CliRunner) -> None:

@@ -6,7 +6,6 @@ over the tokens that breaks at line ends and at sentence-final punctuation is bo
 closer to how these notes are written.
 """
 
-from __future__ import annotations
 
 from spacy.language import Language
 from spacy.tokens import Doc

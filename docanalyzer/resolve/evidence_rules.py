@@ -99,6 +99,8 @@ def evaluate(rule: EvidenceRule, view: NoteView) -> RuleMatch:
     for mention in view.by_label.get(rule.label or "", ()):
         if not _section_ok(rule, mention.section):
             continue
+        if rule.has_metadata and rule.has_metadata not in mention.metadata:
+            continue
         if rule.near and not _has_near(view, mention, rule.near, rule.window):
             continue
         if rule.not_near and _has_near(view, mention, rule.not_near):

@@ -133,6 +133,11 @@ def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
         if mention.section in _REGION_SECTIONS or _same_sentence(view, mention, _IMAGING_CUES):
             found.update(_REGION_LABELS[mention.label])
             used.append(mention)
+    for mention in current(view, "MYELOGRAM", "CT_MYELOGRAM"):  # "LUMBAR MYELOGRAM" names its region
+        region = mention.metadata.get("region")
+        if region:
+            found.add(region)
+            used.append(mention)
     return [r for r in REGION_ORDER if r in found], used
 
 
