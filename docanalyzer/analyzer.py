@@ -39,6 +39,7 @@ class Analyzer:
         self.nlp.max_length = max_chars + 1
         self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
         self._checklists: dict[str, ChecklistSpec] = {str(checklist): self.checklist}
+        self._checklist_ref = str(checklist)
 
     def _checklist(self, ref: str | Path | None) -> ChecklistSpec:
         if ref is None:
@@ -92,8 +93,18 @@ class Analyzer:
                             checklist=checklist, encoding=item.encoding, source=item.source)
 
     def analyze_many(self, items: Iterable[str | NoteInput], *, checklist: str | Path | None = None,
-                     billed_code: str | None = None) -> Iterator[Report]:
-        """Stream reports in input order; plain strings get ids "doc-1", "doc-2", ..."""
+                     billed_code: str | None = None, n_process: int = 1) -> Iterator[Report]:
+        """Stream reports in input order; plain strings get ids "doc-1", "doc-2", ...
+
+        ``n_process > 1`` spreads the notes over that many worker processes (each builds its own
+        pipeline once); results still come back in input order.
+        """
+        if n_process > 1:
+            from docanalyzer.parallel import analyze_parallel
+
+            yield from analyze_parallel(items, workers=n_process, checklist=checklist or self._checklist_ref,
+                                        billed_code=billed_code)
+            return
         for index, item in enumerate(items, start=1):
             if isinstance(item, NoteInput):
                 yield self.analyze_input(item, checklist=checklist, billed_code=billed_code)

@@ -61,6 +61,7 @@ def analyze(
         float | None, typer.Option(help="Exit 1 if any analyzed note scores below this (0-100).", min=0, max=100)
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (results stay in input order).", min=1)] = 1,
 ) -> None:
     from docanalyzer.analyzer import Analyzer
     from docanalyzer.inputs import iter_inputs
@@ -79,8 +80,7 @@ def analyze(
     with target as handle:
         _write_start(handle, output_format, csv_header)
         first = True
-        for item in iter_inputs(paths):
-            report = analyzer.analyze_input(item, billed_code=billed_code)
+        for report in analyzer.analyze_many(iter_inputs(paths), billed_code=billed_code, n_process=workers):
             if report.errors:
                 counts["failed"] += 1
             else:

@@ -18,7 +18,7 @@ from docanalyzer.pipeline.build import (
     quiet_third_party_logs,
 )
 from docanalyzer.pipeline.sentences import set_line_sentences
-from docanalyzer.report import ChecklistRef, InputInfo, Report
+from docanalyzer.report import ChecklistRef, ElementResult, InputInfo, PhysicianQuery, Report
 from docanalyzer.resolve import elements as element_resolver
 from docanalyzer.resolve import evidence_rules
 from docanalyzer.resolve.findings import resolve_findings
@@ -106,9 +106,26 @@ def build_report(
         verdict=scored.verdict,
         medical_necessity=scored.necessity,
         code_review=review_codes(procedure, billed_code),
+        queries=draft_queries(checklist, elements) if procedure.status != "not_documented" else [],
         errors=[],
         input=input_info,
     )
+
+
+def draft_queries(checklist: ChecklistSpec, elements: list[ElementResult]) -> list[PhysicianQuery]:
+    """One query per undocumented element that the score depends on: a required element, or a
+    member of a required group that no member satisfies."""
+    text = {spec.id: spec.query for spec in checklist.elements if spec.query}
+    status = {e.id: e.status for e in elements}
+    wanted = {spec.id for spec in checklist.elements if spec.required}
+    for group in checklist.groups:
+        if group.required and all(status[m] != "documented" for m in group.any_of):
+            wanted.update(group.any_of)
+    return [
+        PhysicianQuery(element_id=e.id, status=e.status, question=text[e.id])
+        for e in elements
+        if e.status != "documented" and e.id in wanted and e.id in text
+    ]
 
 
 @Language.factory(

@@ -106,6 +106,14 @@ class MedicalNecessity(_Frozen):
     explanation: str
 
 
+class PhysicianQuery(_Frozen):
+    """A draft query to the physician for a missing or incomplete element (non-leading, no codes)."""
+
+    element_id: str
+    status: ElementStatus
+    question: str
+
+
 class ChecklistRef(_Frozen):
     id: str
     version: str
@@ -140,6 +148,9 @@ class Report(_Frozen):
     verdict: Verdict
     medical_necessity: MedicalNecessity | None
     code_review: CodeReview
+    queries: list[PhysicianQuery] = Field(
+        default_factory=list, description="Draft physician queries for missing/incomplete required elements."
+    )
     errors: list[ReportError]
     input: InputInfo
 
