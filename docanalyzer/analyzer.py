@@ -21,6 +21,7 @@ from docanalyzer.component import DocAnalyzerComponent, build_report
 from docanalyzer.errors import ErrorCode
 from docanalyzer.inputs import MAX_CHARS, NoteInput
 from docanalyzer.normalize import normalize
+from docanalyzer.pipeline.fast_matching import TEXT_KEY
 from docanalyzer.report import ChecklistRef, InputInfo, Report, ReportError
 from docanalyzer.resolve.mentions import build_view
 from docanalyzer.resolve.procedure import ProcedureAssessment
@@ -71,7 +72,9 @@ class Analyzer:
             return error_report(document_id, spec, ErrorCode.TOO_LARGE,
                                 f"note has {len(text)} characters; the limit is {self.max_chars}", info, billed_code)
         try:
-            doc = self.nlp.make_doc(normalize(text))
+            normalized = normalize(text)
+            doc = self.nlp.make_doc(normalized)
+            doc.user_data[TEXT_KEY] = normalized
             self.component.annotate(doc)
             return build_report(build_view(doc, text), spec, document_id=document_id,
                                 billed_code=billed_code, input_info=info)

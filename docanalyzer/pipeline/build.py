@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from medspacy.context import ConText, ConTextRule
-from medspacy.section_detection import Sectionizer, SectionRule
+from medspacy.context import ConTextRule
+from medspacy.section_detection import SectionRule
 from medspacy.target_matcher import TargetMatcher, TargetRule
 from spacy.language import Language
 
+from docanalyzer.pipeline.context import FocusedConText
+from docanalyzer.pipeline.fast_matching import speed_up
+from docanalyzer.pipeline.sections import LeanSectionizer
 from docanalyzer.resolve.mentions import SPAN_GROUP
 from docanalyzer.rules import RuleSet
 
@@ -30,6 +33,7 @@ def quiet_third_party_logs() -> None:
 
 def build_target_matcher(nlp: Language, rules: RuleSet, name: str) -> TargetMatcher:
     matcher = TargetMatcher(nlp, name=name, result_type="group", span_group_name=SPAN_GROUP, prune=True)
+    speed_up(matcher)
     matcher.add([
         TargetRule(
             literal=spec.literal,
@@ -42,8 +46,8 @@ def build_target_matcher(nlp: Language, rules: RuleSet, name: str) -> TargetMatc
     return matcher
 
 
-def build_context(nlp: Language, rules: RuleSet, name: str) -> ConText:
-    context = ConText(
+def build_context(nlp: Language, rules: RuleSet, name: str) -> FocusedConText:
+    context = FocusedConText(
         nlp,
         name=name,
         rules=None,
@@ -54,6 +58,7 @@ def build_context(nlp: Language, rules: RuleSet, name: str) -> ConText:
         # A modifier inside a target ("no" in "no relief") belongs to that phrase, not to its neighbours.
         prune_on_target_overlap=True,
     )
+    speed_up(context)
     context.add([
         ConTextRule(
             literal=spec.literal,
@@ -67,9 +72,10 @@ def build_context(nlp: Language, rules: RuleSet, name: str) -> ConText:
     return context
 
 
-def build_sectionizer(nlp: Language, rules: RuleSet, name: str) -> Sectionizer:
-    sectionizer = Sectionizer(nlp, name=name, rules=None, span_attrs=None, input_span_type="group",
+def build_sectionizer(nlp: Language, rules: RuleSet, name: str) -> LeanSectionizer:
+    sectionizer = LeanSectionizer(nlp, name=name, rules=None, span_attrs=None, input_span_type="group",
                               span_group_name=SPAN_GROUP)
+    speed_up(sectionizer)
     sectionizer.add([
         SectionRule(literal=spec.literal, category=spec.category, pattern=spec.pattern,
                     max_scope=spec.max_scope)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
+from docanalyzer.pipeline.fast_matching import doc_text
 from docanalyzer.report import Evidence, MentionAssertion
 
 SPAN_GROUP = "docanalyzer_targets"
@@ -116,7 +117,8 @@ def _sections(doc: Doc) -> list[SectionSpan]:
 def build_view(doc: Doc, original: str | None = None) -> NoteView:
     """``original`` is the text the user gave (same length as ``doc.text``, which is normalized);
     evidence quotes it, so ``original[start:end] == evidence.text`` always holds."""
-    text = original if original is not None and len(original) == len(doc.text) else doc.text
+    analyzed = doc_text(doc)
+    text = original if original is not None and len(original) == len(analyzed) else analyzed
     sent_starts: list[int] = []
     bounds: list[tuple[int, int]] = []
     for sent in doc.sents:
