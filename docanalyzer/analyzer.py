@@ -22,7 +22,7 @@ from docanalyzer.errors import ErrorCode
 from docanalyzer.inputs import MAX_CHARS, NoteInput
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
-from docanalyzer.report import ChecklistRef, InputInfo, Report, ReportError
+from docanalyzer.report import ChecklistRef, InputInfo, Report, ReportError, Verdict
 from docanalyzer.resolve.mentions import build_view
 from docanalyzer.resolve.procedure import ProcedureAssessment
 from docanalyzer.schemas import ChecklistSpec
@@ -33,9 +33,12 @@ log = logging.getLogger("docanalyzer")
 class Analyzer:
     """Builds the spaCy/medspaCy pipeline once; analyzes any number of notes with it."""
 
-    def __init__(self, checklist: str | Path = "62304", *, max_chars: int = MAX_CHARS) -> None:
+    def __init__(self, checklist: str | Path = "62304", *, max_chars: int = MAX_CHARS, screen: bool = True) -> None:
+        """``screen=False`` evaluates every checklist element even on notes with no myelogram,
+        intrathecal or contrast cue at all (slower; see patterns/screening.json)."""
         self.checklist: ChecklistSpec = load_checklist(checklist)
         self.max_chars = max_chars
+        self.screen = screen
         self.nlp = spacy.blank("en")
         self.nlp.max_length = max_chars + 1
         self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
@@ -73,6 +76,8 @@ class Analyzer:
                                 f"note has {len(text)} characters; the limit is {self.max_chars}", info, billed_code)
         try:
             normalized = normalize(text)
+            if self.screen and not self.component.rules.screening.search(normalized):
+                return screened_report(document_id, spec, info, billed_code)
             doc = self.nlp.make_doc(normalized)
             doc.user_data[TEXT_KEY] = normalized
             self.component.annotate(doc)
@@ -106,7 +111,7 @@ class Analyzer:
             from docanalyzer.parallel import analyze_parallel
 
             yield from analyze_parallel(items, workers=n_process, checklist=checklist or self._checklist_ref,
-                                        billed_code=billed_code)
+                                        billed_code=billed_code, screen=self.screen)
             return
         for index, item in enumerate(items, start=1):
             if isinstance(item, NoteInput):
@@ -119,8 +124,20 @@ class Analyzer:
 def error_report(document_id: str, checklist: ChecklistSpec, code: ErrorCode, message: str,
                  info: InputInfo, billed_code: str | None = None) -> Report:
     """The one result a failed note still gets, so a batch never loses a document."""
-    empty = ProcedureAssessment(status="not_documented", regions=[], intrathecal_access=False,
-                                c12_puncture=False, ct_read_in_note=False)
+    return _short_report(document_id, checklist, info, billed_code, verdict="error",
+                         errors=[ReportError(code=code.value, message=message)])
+
+
+def screened_report(document_id: str, checklist: ChecklistSpec, info: InputInfo,
+                    billed_code: str | None = None) -> Report:
+    """A note with no procedure cue at all: the checklist does not apply; nothing else to evaluate."""
+    return _short_report(document_id, checklist, info, billed_code, verdict="not_applicable", screened_out=True)
+
+
+def _short_report(document_id: str, checklist: ChecklistSpec, info: InputInfo, billed_code: str | None, *,
+                  verdict: Verdict, errors: list[ReportError] | None = None, screened_out: bool = False) -> Report:
+    nothing_done = ProcedureAssessment(status="not_documented", regions=[], intrathecal_access=False,
+                                       c12_puncture=False, ct_read_in_note=False)
     return Report(
         document_id=document_id,
         docanalyzer_version=__version__,
@@ -130,10 +147,11 @@ def error_report(document_id: str, checklist: ChecklistSpec, code: ErrorCode, me
         elements=[],
         findings=[],
         score=0.0,
-        verdict="error",
+        verdict=verdict,
         medical_necessity=None,
-        code_review=review_codes(empty, billed_code),
-        errors=[ReportError(code=code.value, message=message)],
+        code_review=review_codes(nothing_done, billed_code),
+        errors=errors or [],
+        screened_out=screened_out,
         input=info,
     )
 

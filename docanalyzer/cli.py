@@ -62,6 +62,8 @@ def analyze(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (results stay in input order).", min=1)] = 1,
+    screen: Annotated[bool, typer.Option(
+        "--screen/--no-screen", help="Skip full analysis of notes with no myelogram/intrathecal/contrast cue.")] = True,
 ) -> None:
     from docanalyzer.analyzer import Analyzer
     from docanalyzer.inputs import iter_inputs
@@ -70,7 +72,7 @@ def analyze(
     from docanalyzer.output.text import format_text
 
     try:
-        analyzer = Analyzer(checklist)
+        analyzer = Analyzer(checklist, screen=screen)
     except RuleFileError as exc:
         raise _fail(exc.message) from None
 

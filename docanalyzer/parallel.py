@@ -18,11 +18,11 @@ _WORKER = None  # the worker process's Analyzer
 _OPTIONS: dict = {}
 
 
-def _init_worker(checklist: str, billed_code: str | None) -> None:
+def _init_worker(checklist: str, billed_code: str | None, screen: bool) -> None:
     global _WORKER, _OPTIONS
     from docanalyzer.analyzer import Analyzer
 
-    _WORKER = Analyzer(checklist)
+    _WORKER = Analyzer(checklist, screen=screen)
     _OPTIONS = {"billed_code": billed_code}
 
 
@@ -41,8 +41,9 @@ def analyze_parallel(
     checklist: str | Path = "62304",
     billed_code: str | None = None,
     chunksize: int = 8,
+    screen: bool = True,
 ) -> Iterator[Report]:
     """Yield one report per item, in input order, using ``workers`` processes."""
     context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with context.Pool(workers, initializer=_init_worker, initargs=(str(checklist), billed_code)) as pool:
+    with context.Pool(workers, initializer=_init_worker, initargs=(str(checklist), billed_code, screen)) as pool:
         yield from pool.imap(_analyze_one, enumerate(items, start=1), chunksize=chunksize)

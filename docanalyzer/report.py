@@ -152,6 +152,12 @@ class Report(_Frozen):
         default_factory=list, description="Draft physician queries for missing/incomplete required elements."
     )
     errors: list[ReportError]
+    screened_out: bool = Field(
+        default=False,
+        description="True when the note has no myelogram, intrathecal or contrast cue at all (patterns/screening.json):"
+        " procedure_status is then necessarily not_documented, the checklist does not apply (verdict not_applicable)"
+        " and elements are not evaluated (empty list).",
+    )
     input: InputInfo
 
     def element(self, element_id: str) -> ElementResult:

@@ -7,6 +7,7 @@ Validation happens here, once, when an analyzer is built: a malformed file raise
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib.abc import Traversable
 from pathlib import Path
@@ -21,6 +22,7 @@ from docanalyzer.errors import ErrorCode, RuleFileError
 from docanalyzer.resources import pattern_file
 from docanalyzer.schemas import (
     ContextRuleFile,
+    ScreeningFile,
     SectionRuleFile,
     TargetRuleFile,
     TargetRuleSpec,
@@ -82,6 +84,7 @@ class RuleSet:
     targets: tuple[TargetRuleSpec, ...]
     context: ContextRuleFile
     sections: SectionRuleFile
+    screening: re.Pattern[str]
 
     @property
     def labels(self) -> frozenset[str]:
@@ -101,4 +104,7 @@ def load_rules(vocab: Vocab | None = None) -> RuleSet:
     context = validate(ContextRuleFile, parse_data(context_src), str(context_src))
     sections_src = pattern_file("sections.json")
     sections = validate(SectionRuleFile, parse_data(sections_src), str(sections_src))
-    return RuleSet(targets=tuple(targets), context=context, sections=sections)
+    screening_src = pattern_file("screening.json")
+    screening = validate(ScreeningFile, parse_data(screening_src), str(screening_src))
+    cues = re.compile("|".join(f"(?:{cue})" for cue in screening.cues), re.IGNORECASE)
+    return RuleSet(targets=tuple(targets), context=context, sections=sections, screening=cues)

@@ -102,6 +102,21 @@ class SectionRuleFile(_Strict):
     sections: list[SectionRuleSpec] = Field(min_length=1)
 
 
+class ScreeningFile(_Strict):
+    """Cue regexes: a note matching none of them cannot document a myelogram (see the file)."""
+
+    version: str
+    description: str
+    cues: list[str] = Field(min_length=1)
+
+    @field_validator("cues")
+    @classmethod
+    def _regexes(cls, cues: list[str]) -> list[str]:
+        for cue in cues:
+            _check_pattern(cue)
+        return cues
+
+
 # --- checklists ----------------------------------------------------------------------------
 
 Scope = Literal["note", "intrathecal_access", "myelogram", "imaged", "interpreted"]

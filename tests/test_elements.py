@@ -453,11 +453,30 @@ def test_consult_mentioning_a_myelogram_is_not_a_performed_myelogram(analyzer: A
         assert report.element(element_id).status == "missing", element_id
 
 
-def test_consult_keeps_necessity_elements(analyzer: Analyzer) -> None:
-    report = run(analyzer, consult_note())
+@pytest.fixture(scope="module")
+def unscreened() -> Analyzer:
+    return Analyzer(screen=False)
+
+
+def test_consult_keeps_necessity_elements(unscreened: Analyzer) -> None:
+    report = run(unscreened, consult_note())
     assert report.procedure_status == "not_documented"
+    assert not report.screened_out
     assert report.element("symptoms").status == "documented"
     assert report.element("conservative_treatment_failed").status == "documented"
+
+
+def test_note_without_any_procedure_cue_is_screened_out(analyzer: Analyzer) -> None:
+    """No myelogram, intrathecal or contrast cue: the checklist cannot apply (patterns/screening.json)."""
+    report = run(analyzer, consult_note())
+    assert report.screened_out
+    assert (report.procedure_status, report.verdict, report.elements) == ("not_documented", "not_applicable", [])
+
+
+def test_screening_never_hides_a_consult_that_mentions_a_myelogram(analyzer: Analyzer) -> None:
+    report = run(analyzer, consult_note(plan="If MRI remains nondiagnostic, consider a CT myelogram."))
+    assert not report.screened_out
+    assert report.element("symptoms").status == "documented"
 
 
 def test_plain_lumbar_puncture_no_contrast_was_injected(analyzer: Analyzer) -> None:
