@@ -61,7 +61,7 @@ def _has_near(view: NoteView, mention: Mention, labels: list[str], window: int =
 
 def _hands_off(view: NoteView, start: int, end: int) -> bool:
     """The body only says the images are read elsewhere ("see separate report"), naming no finding."""
-    inside = [m for m in view.mentions if start <= m.start < end and m.assertion != "negated"]
+    inside = [m for m in view.mentions_between(start, end) if m.assertion != "negated"]
     return any(m.label == "HANDOFF" for m in inside) and not any(m.label == "FINDING" for m in inside)
 
 

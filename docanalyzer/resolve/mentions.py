@@ -69,6 +69,7 @@ class NoteView:
     sentence_bounds: list[tuple[int, int]]
     by_label: dict[str, list[Mention]] = field(default_factory=dict)
     by_sentence: dict[int, list[Mention]] = field(default_factory=dict)
+    _starts: list[int] | None = None
 
     def __post_init__(self) -> None:
         by_label: dict[str, list[Mention]] = defaultdict(list)
@@ -78,6 +79,12 @@ class NoteView:
             by_sentence[mention.sentence].append(mention)
         self.by_label = dict(by_label)
         self.by_sentence = dict(by_sentence)
+
+    def mentions_between(self, start: int, end: int) -> list[Mention]:
+        """Mentions starting in [start, end) (``mentions`` is sorted by start)."""
+        starts = [m.start for m in self.mentions] if self._starts is None else self._starts
+        self._starts = starts
+        return self.mentions[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
 
     def labelled(self, *labels: str) -> list[Mention]:
         out: list[Mention] = []

@@ -1,0 +1,204 @@
+"""Throughput benchmark: docanalyzer vs stock medspaCy vs spaCy's blank tokenizer, same notes, one run.
+
+    python bench/throughput.py                 # full run (about 10 minutes: the baseline is slow)
+    python bench/throughput.py --sample 400    # quicker: every phase on the same 400 MTSamples notes
+
+Phases, each in its own child process so that its peak RSS is its own:
+  a) baseline: medspacy.load() with PyRuSH, TargetMatcher loaded with docanalyzer's target rules,
+     ConText and Sectionizer (medspaCy's default rules for those two);
+  b) docanalyzer: full analysis, Report objects built (and, for reference, with --no-screen);
+  c) ceiling: spaCy's blank English tokenizer alone.
+Also: docanalyzer with 2 worker processes, growth with note length (1 kB .. 1 MB) and corpus size,
+and a check that screening changes no answer (procedure status, verdict, codes).
+
+Corpora: ../shared/corpora/mtsamples/mtsamples.jsonl (MTSamples, www.mtsamples.com) and the
+annotated myelography corpus in eval/corpus plus sample_notes/. Results: bench/results/throughput.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MTSAMPLES = REPO.parent / "shared" / "corpora" / "mtsamples" / "mtsamples.jsonl"
+
+
+def load_mtsamples(limit: int | None) -> list[str]:
+    with MTSAMPLES.open(encoding="utf-8") as handle:
+        texts = [json.loads(line)["transcription"] for line in handle if line.strip()]
+    return texts[:limit] if limit else texts
+
+
+def load_myelography() -> list[str]:
+    files = sorted((REPO / "eval" / "corpus").glob("*.txt")) + sorted((REPO / "sample_notes").glob("*.txt"))
+    return [f.read_text(encoding="utf-8") for f in files]
+
+
+# --- phases (run in child processes) ---------------------------------------------------------
+
+def _baseline(texts: list[str]) -> Callable[[], None]:
+    import medspacy
+    from loguru import logger
+    from medspacy.target_matcher import TargetRule
+
+    from docanalyzer.rules import load_rules
+
+    logger.remove()  # PyRuSH logs every token at DEBUG
+    nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer", "medspacy_pyrush", "medspacy_target_matcher",
+                                         "medspacy_context", "medspacy_sectionizer"])
+    rules = load_rules(nlp.vocab)
+    nlp.get_pipe("medspacy_target_matcher").add(
+        [TargetRule(r.literal, r.category, pattern=r.pattern) for r in rules.targets])
+
+    def run() -> None:
+        for doc in nlp.pipe(texts):
+            _ = doc.ents
+    return run
+
+
+def _docanalyzer(texts: list[str], screen: bool = True, workers: int = 1) -> Callable[[], None]:
+    from docanalyzer import Analyzer
+
+    analyzer = Analyzer(screen=screen)
+
+    def run() -> None:
+        for report in analyzer.analyze_many(texts, n_process=workers):
+            _ = report.verdict
+    return run
+
+
+def _ceiling(texts: list[str]) -> Callable[[], None]:
+    import spacy
+
+    nlp = spacy.blank("en")
+
+    def run() -> None:
+        for doc in nlp.tokenizer.pipe(texts):
+            _ = len(doc)
+    return run
+
+
+PHASES = {"baseline": _baseline, "docanalyzer": _docanalyzer, "ceiling": _ceiling}
+
+
+def _child(name: str, texts: list[str], kwargs: dict, queue: mp.Queue) -> None:
+    run = PHASES[name](texts, **kwargs)
+    run_small = PHASES[name](texts[:5], **kwargs)
+    run_small()  # warm up caches and lazy imports outside the timed run
+    start = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put({"seconds": seconds, "peak_rss_mb": round(peak_mb, 1)})
+
+
+def measure(name: str, texts: list[str], **kwargs) -> dict:
+    context = mp.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(name, texts, kwargs, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    chars = sum(len(t) for t in texts)
+    result.update(notes=len(texts), notes_per_s=round(len(texts) / result["seconds"], 1),
+                  kb_per_s=round(chars / 1024 / result["seconds"], 1), seconds=round(result["seconds"], 2))
+    return result
+
+
+def same_answers(texts: list[str]) -> dict:
+    """Screening must not change any answer that the screened report states."""
+    from docanalyzer import Analyzer
+
+    fast, full = Analyzer(screen=True), Analyzer(screen=False)
+    differ = 0
+    screened = 0
+    for index, text in enumerate(texts):
+        a, b = fast.analyze(text, document_id=str(index)), full.analyze(text, document_id=str(index))
+        screened += a.screened_out
+        if (a.procedure_status, [c.code for c in a.code_review.suggested_codes]) != (
+                b.procedure_status, [c.code for c in b.code_review.suggested_codes]) or (
+                not a.screened_out and a.model_dump() != b.model_dump()):
+            differ += 1
+    return {"notes": len(texts), "screened_out": screened, "answers_differing": differ}
+
+
+def length_scaling() -> list[dict]:
+    from docanalyzer import Analyzer
+
+    analyzer = Analyzer()
+    unit = (REPO / "sample_notes" / "01_complete_lumbar_myelogram.txt").read_text(encoding="utf-8")
+    rows = []
+    for target in (1_000, 10_000, 100_000, 1_000_000):
+        text = (unit * (target // len(unit) + 1))[:target]
+        start = time.perf_counter()
+        report = analyzer.analyze(text)
+        seconds = time.perf_counter() - start
+        rows.append({"chars": target, "seconds": round(seconds, 3),
+                     "us_per_char": round(seconds / target * 1e6, 2), "errors": len(report.errors)})
+    return rows
+
+
+def corpus_scaling(texts: list[str]) -> list[dict]:
+    rows = []
+    for size in (250, 500, 1000, 2000):
+        if size > len(texts):
+            break
+        rows.append({"notes": size, **{k: v for k, v in measure("docanalyzer", texts[:size]).items()
+                                       if k in ("seconds", "notes_per_s", "peak_rss_mb")}})
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=None, help="Use only the first N MTSamples notes.")
+    parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "throughput.json")
+    args = parser.parse_args()
+    if not MTSAMPLES.exists():
+        print(f"skipped: {MTSAMPLES} not found (the MTSamples corpus sits beside the checkout)", file=sys.stderr)
+        return 0
+    mts = load_mtsamples(args.sample)
+    myelo = load_myelography()
+    results: dict = {"corpora": {}}
+    for label, texts in (("mtsamples", mts), ("myelography", myelo)):
+        row = {
+            "baseline": measure("baseline", texts),
+            "docanalyzer": measure("docanalyzer", texts),
+            "docanalyzer_no_screen": measure("docanalyzer", texts, screen=False),
+            "ceiling": measure("ceiling", texts),
+        }
+        row["ratio_vs_baseline"] = round(row["docanalyzer"]["notes_per_s"] / row["baseline"]["notes_per_s"], 2)
+        row["ratio_vs_ceiling"] = round(row["docanalyzer"]["notes_per_s"] / row["ceiling"]["notes_per_s"], 2)
+        row["no_screen_ratio_vs_baseline"] = round(
+            row["docanalyzer_no_screen"]["notes_per_s"] / row["baseline"]["notes_per_s"], 2)
+        results["corpora"][label] = row
+        print(f"\n{label} ({len(texts)} notes)")
+        for phase in ("baseline", "docanalyzer", "docanalyzer_no_screen", "ceiling"):
+            r = row[phase]
+            print(f"  {phase:<22} {r['notes_per_s']:>8} notes/s {r['kb_per_s']:>9} kB/s  peak RSS {r['peak_rss_mb']} MB")
+        print(f"  docanalyzer / baseline = {row['ratio_vs_baseline']}x   docanalyzer / ceiling = "
+              f"{row['ratio_vs_ceiling']}x   (no screening: {row['no_screen_ratio_vs_baseline']}x baseline)")
+    one = results["corpora"]["mtsamples"]["docanalyzer"]
+    two = measure("docanalyzer", mts, workers=2)
+    results["workers"] = {"one": one, "two": two, "speedup": round(two["notes_per_s"] / one["notes_per_s"], 2)}
+    print(f"\n2 workers: {two['notes_per_s']} notes/s = {results['workers']['speedup']}x one process")
+    results["same_answers"] = same_answers(mts)
+    print(f"screening check: {results['same_answers']}")
+    results["length_scaling"] = length_scaling()
+    print("note length:", ", ".join(f"{r['chars']:,} chars {r['seconds']} s" for r in results["length_scaling"]))
+    results["corpus_scaling"] = corpus_scaling(mts)
+    print("corpus size:", ", ".join(f"{r['notes']} notes {r['seconds']} s" for r in results["corpus_scaling"]))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"\nwrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
