@@ -181,7 +181,8 @@ def main() -> int:
         print(f"\n{label} ({len(texts)} notes)")
         for phase in ("baseline", "docanalyzer", "docanalyzer_no_screen", "ceiling"):
             r = row[phase]
-            print(f"  {phase:<22} {r['notes_per_s']:>8} notes/s {r['kb_per_s']:>9} kB/s  peak RSS {r['peak_rss_mb']} MB")
+            print(f"  {phase:<22} {r['notes_per_s']:>8} notes/s {r['kb_per_s']:>9} kB/s"
+                  f"  peak RSS {r['peak_rss_mb']} MB")
         print(f"  docanalyzer / baseline = {row['ratio_vs_baseline']}x   docanalyzer / ceiling = "
               f"{row['ratio_vs_ceiling']}x   (no screening: {row['no_screen_ratio_vs_baseline']}x baseline)")
     one = results["corpora"]["mtsamples"]["docanalyzer"]
