@@ -16,7 +16,7 @@ import spacy
 
 from docanalyzer import __version__
 from docanalyzer.checklist import load_checklist
-from docanalyzer.codes import review_codes
+from docanalyzer.coding import review_codes
 from docanalyzer.component import DocAnalyzerComponent, build_report
 from docanalyzer.errors import ErrorCode
 from docanalyzer.inputs import MAX_CHARS, NoteInput
@@ -33,10 +33,13 @@ log = logging.getLogger("docanalyzer")
 class Analyzer:
     """Builds the spaCy/medspaCy pipeline once; analyzes any number of notes with it."""
 
-    def __init__(self, checklist: str | Path = "62304", *, max_chars: int = MAX_CHARS, screen: bool = True) -> None:
-        """``screen=False`` evaluates every checklist element even on notes with no myelogram,
-        intrathecal or contrast cue at all (slower; see patterns/screening.json)."""
-        self.checklist: ChecklistSpec = load_checklist(checklist)
+    def __init__(self, checklist: str | Path = "auto", *, max_chars: int = MAX_CHARS, screen: bool = True) -> None:
+        """``checklist="auto"`` audits each note against the checklist of its billed code, or else of
+        the code its documentation supports (62302-62305, 62284, 72240-72270); an id or a file
+        forces one checklist. ``screen=False`` evaluates every element even on notes with no
+        myelogram, intrathecal or contrast cue at all (slower; see patterns/screening.json)."""
+        self.auto = str(checklist) == "auto"
+        self.checklist: ChecklistSpec = load_checklist("62304" if self.auto else checklist)
         self.max_chars = max_chars
         self.screen = screen
         self.nlp = spacy.blank("en")
@@ -45,9 +48,12 @@ class Analyzer:
         self._checklists: dict[str, ChecklistSpec] = {str(checklist): self.checklist}
         self._checklist_ref = str(checklist)
 
-    def _checklist(self, ref: str | Path | None) -> ChecklistSpec:
+    def _checklist(self, ref: str | Path | None) -> ChecklistSpec | None:
+        """None means: choose per note (auto)."""
         if ref is None:
-            return self.checklist
+            return None if self.auto else self.checklist
+        if str(ref) == "auto":
+            return None
         key = str(ref)
         if key not in self._checklists:
             self._checklists[key] = load_checklist(ref)
@@ -65,19 +71,20 @@ class Analyzer:
     ) -> Report:
         """Analyze one note. Bad input yields a report with ``errors``, never an exception."""
         spec = self._checklist(checklist)
+        fallback = spec or self.checklist  # for reports of notes that could not be analyzed
         info = InputInfo(chars=len(text) if isinstance(text, str) else 0, encoding=encoding, source=source)
         if not isinstance(text, str):
-            return error_report(document_id, spec, ErrorCode.NOT_TEXT,
+            return error_report(document_id, fallback, ErrorCode.NOT_TEXT,
                                 f"expected text (str), got {type(text).__name__}", info, billed_code)
         if not text.strip():
-            return error_report(document_id, spec, ErrorCode.EMPTY_INPUT, "the note is empty", info, billed_code)
+            return error_report(document_id, fallback, ErrorCode.EMPTY_INPUT, "the note is empty", info, billed_code)
         if len(text) > self.max_chars:
-            return error_report(document_id, spec, ErrorCode.TOO_LARGE,
+            return error_report(document_id, fallback, ErrorCode.TOO_LARGE,
                                 f"note has {len(text)} characters; the limit is {self.max_chars}", info, billed_code)
         try:
             normalized = normalize(text)
             if self.screen and not self.component.rules.screening.search(normalized):
-                return screened_report(document_id, spec, info, billed_code)
+                return screened_report(document_id, fallback, info, billed_code)
             doc = self.nlp.make_doc(normalized)
             doc.user_data[TEXT_KEY] = normalized
             self.component.annotate(doc)
@@ -85,7 +92,7 @@ class Analyzer:
                                 billed_code=billed_code, input_info=info)
         except Exception as exc:  # one note must never stop a batch; no note text in the message
             log.error("analysis failed for document %s: %s", document_id, type(exc).__name__)
-            return error_report(document_id, spec, ErrorCode.INTERNAL,
+            return error_report(document_id, fallback, ErrorCode.INTERNAL,
                                 f"internal error while analyzing ({type(exc).__name__})", info, billed_code)
 
     def analyze_input(self, item: NoteInput, *, checklist: str | Path | None = None,
@@ -93,7 +100,7 @@ class Analyzer:
         """Analyze a ``NoteInput`` from ``docanalyzer.inputs`` (a file, a JSONL record, stdin)."""
         billed = billed_code or item.billed_code
         if item.text is None:
-            spec = self._checklist(checklist)
+            spec = self._checklist(checklist) or self.checklist
             info = InputInfo(chars=0, encoding=item.encoding, source=item.source)
             return error_report(item.document_id, spec, item.error_code or ErrorCode.UNREADABLE,
                                 item.error_message or "unreadable input", info, billed)
@@ -157,11 +164,11 @@ def _short_report(document_id: str, checklist: ChecklistSpec, info: InputInfo, b
 
 
 @lru_cache(maxsize=4)
-def default_analyzer(checklist: str = "62304") -> Analyzer:
+def default_analyzer(checklist: str = "auto") -> Analyzer:
     return Analyzer(checklist)
 
 
 def analyze(text: str, *, document_id: str = "doc", billed_code: str | None = None,
-            checklist: str = "62304") -> Report:
+            checklist: str = "auto") -> Report:
     """Analyze one note with a shared, lazily built analyzer."""
     return default_analyzer(checklist).analyze(text, document_id=document_id, billed_code=billed_code)

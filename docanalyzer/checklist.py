@@ -15,7 +15,7 @@ from docanalyzer.errors import ErrorCode, RuleFileError
 from docanalyzer.report import ElementResult, MedicalNecessity, ProcedureStatus, Verdict
 from docanalyzer.resources import builtin_checklist_ids, pattern_file
 from docanalyzer.rules import parse_data, validate
-from docanalyzer.schemas import ChecklistSpec
+from docanalyzer.schemas import ChecklistOverlay, ChecklistSpec
 
 CREDIT = {"documented": 1.0, "incomplete": 0.5, "missing": 0.0}
 
@@ -28,6 +28,37 @@ def load_checklist(ref: str | Path = "62304") -> ChecklistSpec:
             raise RuleFileError(str(path), "<file>", "checklist file not found", ErrorCode.CHECKLIST_NOT_FOUND)
         return _validated(parse_data(path), str(path))
     return _builtin(str(ref))
+
+
+def _resolve_extends(data: object, source: str) -> object:
+    """Merge an ``extends:`` overlay onto its (built-in) base checklist, before validation."""
+    if not isinstance(data, dict) or "extends" not in data:
+        return data
+    overlay = validate(ChecklistOverlay, data, source, ErrorCode.CHECKLIST_FILE)
+    base_source = pattern_file("checklists", f"{overlay.extends}.yaml")
+    if overlay.extends not in builtin_checklist_ids():
+        raise RuleFileError(source, "extends", f"no built-in checklist '{overlay.extends}'", ErrorCode.CHECKLIST_FILE)
+    base = _resolve_extends(parse_data(base_source), str(base_source))
+    assert isinstance(base, dict)
+    merged = {**base, "id": overlay.id, "version": overlay.version, "title": overlay.title,
+              "codes": overlay.codes, "source": overlay.source}
+    if overlay.medical_necessity is not None:
+        merged["medical_necessity"] = overlay.medical_necessity
+    known = {e["id"] for e in base["elements"]}
+    unknown = sorted(set(overlay.overrides) - known)
+    if unknown:
+        raise RuleFileError(source, "overrides", f"unknown elements {unknown}", ErrorCode.CHECKLIST_FILE)
+    merged["elements"] = [
+        {**element, **overlay.overrides[element["id"]].model_dump(exclude_none=True)}
+        if element["id"] in overlay.overrides else element
+        for element in base["elements"]
+    ]
+    merged["groups"] = [
+        {**group, **overlay.group_overrides[group["id"]].model_dump(exclude_none=True)}
+        if group["id"] in overlay.group_overrides else group
+        for group in base.get("groups", [])
+    ]
+    return merged
 
 
 @lru_cache(maxsize=16)
@@ -43,7 +74,16 @@ def _builtin(checklist_id: str) -> ChecklistSpec:
 
 
 def _validated(data: object, source: str) -> ChecklistSpec:
-    return validate(ChecklistSpec, data, source, ErrorCode.CHECKLIST_FILE)
+    return validate(ChecklistSpec, _resolve_extends(data, source), source, ErrorCode.CHECKLIST_FILE)
+
+
+def checklist_for_code(code: str) -> str | None:
+    """The built-in checklist whose ``codes`` list this code (modifiers after '-' ignored)."""
+    base = code.strip().split("-")[0].strip()
+    for checklist_id in builtin_checklist_ids():
+        if base in _builtin(checklist_id).codes:
+            return checklist_id
+    return None
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from docanalyzer import __version__
-from docanalyzer.checklist import load_checklist, score_elements
-from docanalyzer.codes import review_codes
+from docanalyzer.checklist import checklist_for_code, load_checklist, score_elements
+from docanalyzer.coding import review_codes, suggest_codes
+from docanalyzer.coding.billed import parse_billed
 from docanalyzer.pipeline.build import (
     build_context,
     build_sectionizer,
@@ -23,7 +24,7 @@ from docanalyzer.resolve import elements as element_resolver
 from docanalyzer.resolve import evidence_rules
 from docanalyzer.resolve.findings import resolve_findings
 from docanalyzer.resolve.mentions import NoteView, build_view
-from docanalyzer.resolve.procedure import assess
+from docanalyzer.resolve.procedure import ProcedureAssessment, assess
 from docanalyzer.rules import load_rules
 from docanalyzer.schemas import ChecklistSpec
 
@@ -39,7 +40,7 @@ class DocAnalyzerComponent:
         quiet_third_party_logs()
         self.name = name
         self.rules = load_rules(nlp.vocab)
-        self.checklist: ChecklistSpec = load_checklist(checklist)
+        self.checklist: ChecklistSpec | None = None if checklist == AUTO else load_checklist(checklist)
         self.target_matcher = build_target_matcher(nlp, self.rules, f"{name}_targets")
         self.context = build_context(nlp, self.rules, f"{name}_context")
         self.sectionizer = build_sectionizer(nlp, self.rules, f"{name}_sections")
@@ -76,21 +77,42 @@ class DocAnalyzerComponent:
         )
 
 
+AUTO = "auto"
+
+
+def select_checklist(procedure: ProcedureAssessment, billed_code: str | None) -> str:
+    """The checklist to audit against: the billed code's, else the code the documentation supports."""
+    for billed in parse_billed(billed_code):
+        found = checklist_for_code(billed.code)
+        if found:
+            return found
+    for code in suggest_codes(procedure):
+        found = checklist_for_code(code.code)
+        if found:
+            return found
+    return "62304"
+
+
 def build_report(
     view: NoteView,
-    checklist: ChecklistSpec,
+    checklist: ChecklistSpec | None,
     *,
     document_id: str,
     billed_code: str | None,
     input_info: InputInfo,
 ) -> Report:
-    """Element resolution -> procedure status -> scoring -> code review, for one note."""
-    interpretation = next((e for e in checklist.elements if e.id == "interpretation"), None)
+    """Procedure status -> (checklist choice) -> element resolution -> scoring -> code review.
+
+    ``checklist=None`` picks the checklist from the billed code, else from the procedure found."""
+    rules_for_interpretation = checklist or load_checklist("62304")
+    interpretation = next((e for e in rules_for_interpretation.elements if e.id == "interpretation"), None)
     if interpretation is not None:
         interpreted = element_resolver.raw_status(interpretation, view)[0] == "documented"
     else:
         interpreted = bool(evidence_rules.section_body_evidence(view, ["findings", "impression"]))
     procedure = assess(view, interpreted)
+    if checklist is None:
+        checklist = load_checklist(select_checklist(procedure, billed_code))
     elements = element_resolver.resolve_elements(checklist, view, procedure)
     scored = score_elements(checklist, elements, procedure.status)
     return Report(
@@ -105,7 +127,7 @@ def build_report(
         score=scored.score,
         verdict=scored.verdict,
         medical_necessity=scored.necessity,
-        code_review=review_codes(procedure, billed_code),
+        code_review=review_codes(procedure, billed_code, view=view, elements=elements),
         queries=draft_queries(checklist, elements) if procedure.status != "not_documented" else [],
         errors=[],
         input=input_info,
@@ -130,9 +152,10 @@ def draft_queries(checklist: ChecklistSpec, elements: list[ElementResult]) -> li
 
 @Language.factory(
     "docanalyzer",
-    default_config={"checklist": "62304"},
+    default_config={"checklist": "auto"},
     assigns=["doc._.docanalyzer_report", "doc.spans"],
 )
 def make_docanalyzer(nlp: Language, name: str, checklist: str) -> DocAnalyzerComponent:
-    """spaCy factory: ``nlp.add_pipe("docanalyzer", config={"checklist": "62304"})``."""
+    """spaCy factory: ``nlp.add_pipe("docanalyzer", config={"checklist": "auto"})`` ("auto" audits
+    against the checklist of the code the documentation supports; or give a checklist id/file)."""
     return DocAnalyzerComponent(nlp, name, checklist=checklist)

@@ -28,7 +28,7 @@ from docanalyzer.schemas import (
     TargetRuleSpec,
 )
 
-TARGET_FILES = ("procedure", "anatomy", "contrast", "necessity", "findings")
+TARGET_FILES = ("procedure", "anatomy", "contrast", "necessity", "findings", "coding")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 

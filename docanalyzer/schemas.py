@@ -216,3 +216,29 @@ class ChecklistSpec(_Strict):
         if unknown:
             raise ValueError(f"names unknown requirements {unknown}")
         return refs
+
+
+class ElementOverride(_Strict):
+    required: bool | None = None
+    weight: float | None = Field(default=None, ge=0)
+    scope: Scope | None = None
+
+
+class GroupOverride(_Strict):
+    required: bool | None = None
+    weight: float | None = Field(default=None, ge=0)
+
+
+class ChecklistOverlay(_Strict):
+    """A checklist that reuses another one's elements and rules, changing only what differs
+    (a code of the same family: another region, injection only, supervision and interpretation only)."""
+
+    extends: str = Field(min_length=1)
+    id: str = Field(min_length=1)
+    version: str
+    title: str
+    codes: list[str] = Field(min_length=1)
+    source: str
+    overrides: dict[str, ElementOverride] = Field(default_factory=dict)
+    group_overrides: dict[str, GroupOverride] = Field(default_factory=dict)
+    medical_necessity: list[str] | None = None

@@ -73,7 +73,7 @@ def all_evidence(report: Report) -> Iterator[tuple[str, Evidence]]:
 @pytest.fixture(scope="session")
 def analyzer() -> Analyzer:
     """One analyzer for the whole session: building the pipeline is the expensive part."""
-    return Analyzer(checklist="62304")
+    return Analyzer()
 
 
 @pytest.fixture(scope="session")

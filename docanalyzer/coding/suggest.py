@@ -1,7 +1,9 @@
-"""Code review: which code(s) the documentation supports, primary first, and modifiers.
+"""Which code(s) the documentation supports, primary first.
 
 Region code by regions imaged (62302/62303/62304/62305); C1-C2 puncture -> 61055 + the S&I-only
-code; injection only -> 62284; a post-myelogram CT read in the note adds 72126/72129/72132.
+code; injection only -> 62284; a post-myelogram CT read in the note adds 72126/72129/72132;
+an attempted (discontinued) myelogram -> the intended region's code (modifier 53 comes from
+``coding.modifiers``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from docanalyzer.report import CodeReview, Evidence, Modifier, Region, SuggestedCode
+from docanalyzer.report import Evidence, Region, SuggestedCode
 from docanalyzer.resolve.procedure import ProcedureAssessment
 from docanalyzer.resources import pattern_file
 from docanalyzer.rules import parse_data, validate
@@ -49,11 +51,10 @@ def _region_code(regions: list[Region], by_region: dict[str, str], multiple: str
     return multiple if len(regions) >= 2 else by_region[regions[0]]
 
 
-def review_codes(procedure: ProcedureAssessment, billed_code: str | None = None) -> CodeReview:
+def suggest_codes(procedure: ProcedureAssessment) -> list[SuggestedCode]:
     regions = procedure.regions
     region_ev = [m.evidence() for m in procedure.region_evidence]
     codes: list[SuggestedCode] = []
-    modifiers: list[Modifier] = []
     where = ", ".join(regions) if regions else "no region stated"
 
     if procedure.status == "performed" and regions:
@@ -71,11 +72,8 @@ def review_codes(procedure: ProcedureAssessment, billed_code: str | None = None)
         intended = procedure.intended_regions or ["lumbosacral"]
         codes.append(_code(_region_code(intended, MYELOGRAM_CODE, "62305"),
                            "Myelogram started but not completed (see modifier 53).", procedure.evidence))
-        modifiers.append(Modifier(code="53", description=code_table().modifiers["53"],
-                                  reason="The note documents that the procedure was discontinued.",
-                                  evidence=procedure.abort_evidence))
     if codes and procedure.ct_read_in_note and procedure.status in {"performed", "injection_only"}:
         for region in regions or ["lumbosacral"]:
             reason = f"Post-myelogram CT of the {region} spine read in this note."
             codes.append(_code(CT_CODE[region], reason, region_ev))
-    return CodeReview(billed_code=billed_code, suggested_codes=codes, modifiers=modifiers)
+    return codes

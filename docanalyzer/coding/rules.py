@@ -1,0 +1,249 @@
+"""Billed-vs-documented and plausibility rules. Logic here, switches and wording in
+patterns/code_rules.yaml: each rule id below has an entry there (enabled, severity, message)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from docanalyzer.coding.billed import BilledCode
+from docanalyzer.report import CodeFinding, ElementResult, Evidence, Modifier, SuggestedCode
+from docanalyzer.resolve.mentions import NoteView
+from docanalyzer.resolve.procedure import ProcedureAssessment, current
+from docanalyzer.resources import pattern_file
+from docanalyzer.rules import parse_data, validate
+
+COMPLETE = frozenset({"62302", "62303", "62304", "62305"})
+SI_ONLY = frozenset({"72240", "72255", "72265", "72270"})
+FLUORO_GUIDANCE = frozenset({"77003", "76000"})
+IOHEXOL_MAX_MG_IODINE = 3060
+_LEVEL = re.compile(r"^([CTL])(\d+)-([CTLS])(\d+)$")
+
+
+class RuleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    enabled: bool
+    severity: Literal["info", "warning", "error"]
+    basis: Literal["verified", "check"]
+    source: str
+    message: str
+
+
+class RuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: str
+    rules: list[RuleSpec]
+
+
+@lru_cache(maxsize=1)
+def rule_specs() -> dict[str, RuleSpec]:
+    source = pattern_file("code_rules.yaml")
+    parsed = validate(RuleFile, parse_data(source), str(source))
+    unknown = {r.id for r in parsed.rules} - set(CHECKS)
+    if unknown:
+        from docanalyzer.errors import RuleFileError
+
+        raise RuleFileError(str(source), "rules.id", f"no logic for rule ids {sorted(unknown)}")
+    return {r.id: r for r in parsed.rules}
+
+
+@dataclass
+class Facts:
+    """What the rules look at for one note."""
+
+    procedure: ProcedureAssessment
+    billed: list[BilledCode]
+    suggested: list[SuggestedCode]
+    modifiers: list[Modifier]
+    view: NoteView | None
+    elements: dict[str, ElementResult] = field(default_factory=dict)
+
+    @property
+    def billed_codes(self) -> set[str]:
+        return {b.code for b in self.billed}
+
+    @property
+    def primary(self) -> str:
+        return self.suggested[0].code if self.suggested else "no myelography code"
+
+    def values(self, element_id: str) -> dict:
+        element = self.elements.get(element_id)
+        return dict(element.values) if element is not None and element.status != "missing" else {}
+
+    def evidence(self, element_id: str) -> list[Evidence]:
+        element = self.elements.get(element_id)
+        return list(element.evidence[:2]) if element is not None else []
+
+
+Hit = tuple[dict, list[Evidence]]  # message parameters, evidence
+
+
+def _complete_billed(f: Facts) -> list[BilledCode]:
+    return [b for b in f.billed if b.code in COMPLETE]
+
+
+def region_mismatch(f: Facts) -> list[Hit]:
+    if f.procedure.status != "performed" or f.procedure.c12_puncture or not f.suggested:
+        return []
+    return [({"billed": str(b), "suggested": f.primary, "regions": " and ".join(f.procedure.regions)},
+             f.suggested[0].evidence)
+            for b in _complete_billed(f) if f.primary in COMPLETE and b.code != f.primary]
+
+
+def no_myelogram(f: Facts) -> list[Hit]:
+    if f.procedure.status != "not_documented":
+        return []
+    return [({"billed": str(b)}, []) for b in f.billed if b.code in COMPLETE | SI_ONLY]
+
+
+def injection_only(f: Facts) -> list[Hit]:
+    if f.procedure.status != "injection_only":
+        return []
+    return [({"billed": str(b), "suggested": f.primary}, f.procedure.evidence) for b in _complete_billed(f)]
+
+
+def c12_access(f: Facts) -> list[Hit]:
+    if not f.procedure.c12_puncture or f.procedure.status == "not_documented":
+        return []
+    suggested = " + ".join(c.code for c in f.suggested) or "61055 + the S&I code"
+    return [({"billed": str(b), "suggested": suggested}, f.procedure.evidence) for b in _complete_billed(f)]
+
+
+def _together(f: Facts, others: frozenset[str]) -> list[Hit]:
+    if not (f.billed_codes & COMPLETE) or not (f.billed_codes & others):
+        return []
+    codes = " + ".join(sorted(f.billed_codes & (COMPLETE | others)))
+    return [({"codes": codes, "suggested": f.primary}, [])]
+
+
+def bundled_injection(f: Facts) -> list[Hit]:
+    return _together(f, frozenset({"62284"}))
+
+
+def bundled_si(f: Facts) -> list[Hit]:
+    return _together(f, SI_ONLY)
+
+
+def bundled_fluoro(f: Facts) -> list[Hit]:
+    return _together(f, FLUORO_GUIDANCE)
+
+
+def two_myelography_codes(f: Facts) -> list[Hit]:
+    both = f.billed_codes & COMPLETE
+    return [({"codes": " + ".join(sorted(both)), "suggested": f.primary}, [])] if len(both) > 1 else []
+
+
+def pc_tc_modifier(f: Facts) -> list[Hit]:
+    return [({"billed": str(b), "modifier": m}, []) for b in _complete_billed(f) for m in b.modifiers
+            if m in {"26", "TC"}]
+
+
+def modifier_51(f: Facts) -> list[Hit]:
+    return [({"billed": str(b), "modifier": "51"}, []) for b in f.billed if "51" in b.modifiers]
+
+
+def discontinued_without_53(f: Facts) -> list[Hit]:
+    if f.procedure.status != "attempted":
+        return []
+    return [({"billed": str(b)}, f.procedure.abort_evidence) for b in _complete_billed(f) if "53" not in b.modifiers]
+
+
+def modifier_53_without_discontinuation(f: Facts) -> list[Hit]:
+    if f.procedure.status == "attempted":
+        return []
+    return [({"billed": str(b)}, []) for b in f.billed if "53" in b.modifiers]
+
+
+def ionic_contrast(f: Facts) -> list[Hit]:
+    values = f.values("contrast_agent")
+    if "agent" in values and not values.get("intrathecal_approved", True):
+        return [({"agent": f"{values.get('name_as_written')} ({values['agent']})"}, f.evidence("contrast_agent"))]
+    return []
+
+
+def omnipaque_140_350(f: Facts) -> list[Hit]:
+    values = f.values("contrast_agent")
+    concentration = values.get("concentration_mgi_ml")
+    if values.get("agent") == "iohexol" and concentration in (140.0, 350.0):
+        return [({"concentration": int(concentration)}, f.evidence("contrast_agent"))]
+    return []
+
+
+def iohexol_dose(f: Facts) -> list[Hit]:
+    values = f.values("contrast_agent")
+    iodine = values.get("iodine_mg")
+    if values.get("agent") == "iohexol" and isinstance(iodine, float) and iodine > IOHEXOL_MAX_MG_IODINE:
+        return [({"iodine_mg": f"{iodine:,.0f}", "limit": f"{IOHEXOL_MAX_MG_IODINE:,}"}, f.evidence("contrast_agent"))]
+    return []
+
+
+def high_lumbar_level(f: Facts) -> list[Hit]:
+    values = f.values("injection_site")
+    match = _LEVEL.match(str(values.get("level", "")))
+    if values.get("approach") != "lumbar" or not match:
+        return []
+    upper_region, upper_number = match.group(1), int(match.group(2))
+    if upper_region in {"C", "T"} or (upper_region == "L" and upper_number <= 1):
+        return [({"level": values["level"]}, f.evidence("injection_site"))]
+    return []
+
+
+def fluoro_dose_missing(f: Facts) -> list[Hit]:
+    element = f.elements.get("fluoroscopic_guidance")
+    if element is None or element.status != "documented" or f.view is None:
+        return []
+    if current(f.view, "FLUORO_DOSE") or f.view.by_label.get("FLUORO_DOSE"):
+        return []
+    return [({}, list(element.evidence[:1]))]
+
+
+CHECKS: dict[str, Callable[[Facts], list[Hit]]] = {
+    "CR001_REGION_MISMATCH": region_mismatch,
+    "CR002_NO_MYELOGRAM": no_myelogram,
+    "CR003_INJECTION_ONLY": injection_only,
+    "CR004_C1C2_ACCESS": c12_access,
+    "CR005_BUNDLED_INJECTION": bundled_injection,
+    "CR006_BUNDLED_SI": bundled_si,
+    "CR007_BUNDLED_FLUORO": bundled_fluoro,
+    "CR008_TWO_MYELOGRAPHY_CODES": two_myelography_codes,
+    "CR009_PC_TC_MODIFIER": pc_tc_modifier,
+    "CR010_MODIFIER_51": modifier_51,
+    "CR011_DISCONTINUED_WITHOUT_53": discontinued_without_53,
+    "CR012_53_WITHOUT_DISCONTINUATION": modifier_53_without_discontinuation,
+    "PL001_IONIC_OR_NOT_INTRATHECAL": ionic_contrast,
+    "PL002_OMNIPAQUE_140_350": omnipaque_140_350,
+    "PL003_IOHEXOL_DOSE": iohexol_dose,
+    "PL004_HIGH_LUMBAR_LEVEL": high_lumbar_level,
+    "PL005_FLUORO_DOSE_MISSING": fluoro_dose_missing,
+}
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def run_rules(
+    procedure: ProcedureAssessment,
+    billed: list[BilledCode],
+    suggested: list[SuggestedCode],
+    modifiers: list[Modifier],
+    view: NoteView | None,
+    elements: list[ElementResult],
+) -> list[CodeFinding]:
+    facts = Facts(procedure, billed, suggested, modifiers, view, {e.id: e for e in elements})
+    findings: list[CodeFinding] = []
+    for rule_id, spec in rule_specs().items():
+        if not spec.enabled:
+            continue
+        for params, evidence in CHECKS[rule_id](facts):
+            findings.append(CodeFinding(rule_id=rule_id, severity=spec.severity,
+                                        message=spec.message.format_map(_Defaults(params)),
+                                        evidence=evidence[:4]))
+    return findings
