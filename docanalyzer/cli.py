@@ -40,6 +40,7 @@ class OutputFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    html = "html"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -50,26 +51,33 @@ def _fail(message: str) -> typer.Exit:
 @app.command(help="Analyze notes: files, folders (*.txt, recursively), *.jsonl records, or - for stdin. "
              + EXIT_CODES_HELP)
 def analyze(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders, *.jsonl, or - for stdin.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders, *.jsonl, FHIR *.json, or - for stdin.")],
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
     ] = None,
-    checklist: Annotated[str, typer.Option(help="Built-in checklist id or a checklist file.")] = "62304",
+    checklist: Annotated[str, typer.Option(
+        help="auto (the billed code's checklist, else the supported code's), a built-in id, or a file.")] = "auto",
     billed_code: Annotated[str | None, typer.Option(help="Code on the claim, e.g. 62304 or 62304-53.")] = None,
     fail_under: Annotated[
         float | None, typer.Option(help="Exit 1 if any analyzed note scores below this (0-100).", min=0, max=100)
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    bom: Annotated[bool, typer.Option("--bom", help="CSV: start with a UTF-8 byte order mark (for Excel).")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (results stay in input order).", min=1)] = 1,
     screen: Annotated[bool, typer.Option(
         "--screen/--no-screen", help="Skip full analysis of notes with no myelogram/intrathecal/contrast cue.")] = True,
 ) -> None:
+    import os
+    from collections import deque
+
     from docanalyzer.analyzer import Analyzer
     from docanalyzer.inputs import iter_inputs
     from docanalyzer.output.atomic import atomic_writer
+    from docanalyzer.output.html import HtmlReport
+    from docanalyzer.output.progress import ProgressBar, count_inputs, progress_enabled
     from docanalyzer.output.tabular import csv_header, to_csv_row, to_jsonl
-    from docanalyzer.output.text import format_text
+    from docanalyzer.output.text import TextSummary, format_text
 
     try:
         analyzer = Analyzer(checklist, screen=screen)
@@ -77,30 +85,56 @@ def analyze(
         raise _fail(exc.message) from None
 
     counts = {"analyzed": 0, "failed": 0, "below": 0}
-    colour = output is None and output_format is OutputFormat.text and sys.stdout.isatty()
+    colour = (output is None and output_format is OutputFormat.text and sys.stdout.isatty()
+              and not os.environ.get("NO_COLOR"))
+    show_progress = progress_enabled(sys.stderr, quiet=quiet)
+    progress = ProgressBar(count_inputs(paths) if show_progress else None, enabled=show_progress)
+    same_terminal = output is None and sys.stdout.isatty()  # erase the bar before printing results
+    from docanalyzer.integrations.fhir import expand_fhir_inputs
+
+    inputs = expand_fhir_inputs(paths, iter_inputs)  # *.fhir.json / FHIR *.json: one note per DocumentReference
+    texts: deque[str | None] = deque()  # HTML shows each note's text; reports come back in input order
+    if output_format is OutputFormat.html:
+        inputs = _remember_texts(inputs, texts)
     target = atomic_writer(output) if output is not None else nullcontext(sys.stdout)
-    with target as handle:
-        _write_start(handle, output_format, csv_header)
+    with target as handle, progress:
+        _write_start(handle, output_format, lambda: csv_header(bom=bom))
+        html_out = None
+        if output_format is OutputFormat.html:
+            html_out = HtmlReport(handle, query_threshold=analyzer.checklist.verdicts.query_threshold,
+                                  spool_dir=str(output.parent) if output is not None else None)
+        summary = TextSummary()
         first = True
-        for report in analyzer.analyze_many(iter_inputs(paths), billed_code=billed_code, n_process=workers):
+        for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers):
             if report.errors:
                 counts["failed"] += 1
             else:
                 counts["analyzed"] += 1
                 if fail_under is not None and report.score < fail_under:
                     counts["below"] += 1
+            if same_terminal:
+                progress.clear()
             if output_format is OutputFormat.text:
+                summary.add(report)
                 handle.write(("" if first else "\n") + format_text(report, colour=colour) + "\n")
             elif output_format is OutputFormat.json:
                 handle.write(("" if first else ",\n") + report.model_dump_json(indent=2))
             elif output_format is OutputFormat.jsonl:
                 handle.write(to_jsonl(report))
+            elif html_out is not None:
+                html_out.add(report, texts.popleft() if texts else None)
             else:
                 handle.write(to_csv_row(report))
             handle.flush()
             first = False
+            progress.advance()
+        progress.close()
         if output_format is OutputFormat.json:
             handle.write("\n]\n")
+        elif output_format is OutputFormat.text and summary.notes > 1:
+            handle.write("\n" + summary.format(colour=colour) + "\n")
+        elif html_out is not None:
+            html_out.close()
 
     if not quiet:
         below = f", {counts['below']} below {fail_under:g}" if fail_under is not None else ""
@@ -109,6 +143,13 @@ def analyze(
         raise typer.Exit(EXIT_INPUT_ERRORS)
     if counts["below"]:
         raise typer.Exit(EXIT_BELOW_THRESHOLD)
+
+
+def _remember_texts(items, texts):
+    """Pass notes through, keeping each text until its report comes back (--format html)."""
+    for item in items:
+        texts.append(item.text)
+        yield item
 
 
 def _write_start(handle: TextIO, output_format: OutputFormat, csv_header) -> None:
@@ -188,6 +229,23 @@ def specificity(
     else:
         typer.echo(f"notes: {result['notes']}  reported performed: {result['reported_performed']}")
         typer.echo(f"expected found: {result['expected_found']}  false positives: {result['false_positives']}")
+
+
+@app.command(help="Run the HTTP service (needs docanalyzer[server]): POST /v1/analyze, /v1/analyze/batch, "
+             "/v1/analyze/fhir; OpenAPI at /openapi.json. Bound to loopback by default; set DOCANALYZER_API_TOKEN "
+             "to require a bearer token.")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=0, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes, each with its own pipeline.", min=1)] = 1,
+    log_level: Annotated[str, typer.Option(help="critical, error, warning, info or debug.")] = "info",
+) -> None:
+    try:
+        from docanalyzer.service.run import run_server
+
+        run_server(host=host, port=port, workers=workers, log_level=log_level.lower())
+    except (ImportError, ValueError) as exc:
+        raise _fail(str(exc)) from None
 
 
 def main() -> None:

@@ -1,48 +1,128 @@
-"""A per-note summary a person can scan at a terminal."""
+"""A per-note summary a person can scan at a terminal, and a batch summary after the last note.
+
+Colour (``colour=True``) only when stdout is a terminal; the words carry the meaning on their own
+(``[x]``/``[~]``/``[ ]``, the status and the verdict), so piped output loses nothing.
+"""
 
 from __future__ import annotations
+
+import textwrap
+from collections import Counter
 
 from docanalyzer.report import Report
 
 _MARK = {"documented": "[x]", "incomplete": "[~]", "missing": "[ ]"}
 _COLOUR = {"documented": "green", "incomplete": "yellow", "missing": "red"}
+VERDICT_COLOUR = {
+    "complete": "green", "needs_query": "yellow", "deficient": "red", "not_applicable": None, "error": "red",
+}
+_SEVERITY_COLOUR = {"info": None, "warning": "yellow", "error": "red"}
+VERDICT_ORDER = ("complete", "needs_query", "deficient", "not_applicable", "error")
+_MAX_DISCOUNTED = 3
 
 
-def _style(text: str, colour: str | None, enabled: bool) -> str:
-    if not enabled or colour is None:
+def _style(text: str, colour: str | None, enabled: bool, *, bold: bool = False, dim: bool = False) -> str:
+    if not enabled or (colour is None and not bold and not dim):
         return text
     import click
 
-    return click.style(text, fg=colour)
+    return click.style(text, fg=colour, bold=bold or None, dim=dim or None)
 
 
-def format_text(report: Report, *, colour: bool = False) -> str:
-    lines = [_style(report.document_id, None, colour)]
+def _wrap(text: str, indent: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        extra = "  " if paragraph.startswith("- ") else ""
+        lines.extend(textwrap.wrap(paragraph, width=max(width, 40), initial_indent=indent,
+                                   subsequent_indent=indent + extra, break_on_hyphens=False) or [indent])
+    return lines
+
+
+def format_text(report: Report, *, colour: bool = False, width: int = 100) -> str:
+    lines = [_style(report.document_id, None, colour, bold=True)]
     if report.errors:
         for error in report.errors:
             lines.append(_style(f"  ERROR {error.code}: {error.message}", "red", colour))
         return "\n".join(lines)
     regions = ", ".join(report.regions) or "none"
+    verdict = _style(report.verdict, VERDICT_COLOUR.get(report.verdict), colour, bold=True)
     lines.append(
         f"  Procedure: {report.procedure_status} (regions: {regions})   "
-        f"Score: {report.score:g}/100   Verdict: {report.verdict}"
+        f"Score: {report.score:g}/100   Verdict: {verdict}"
     )
-    codes = ", ".join(c.code for c in report.code_review.suggested_codes) or "none supported"
-    mods = ", ".join(m.code for m in report.code_review.modifiers)
+    review = report.code_review
+    codes = ", ".join(c.code for c in review.suggested_codes) or "none supported"
+    mods = ", ".join(m.code for m in review.modifiers)
     lines.append(f"  Suggested codes: {codes}" + (f"  modifiers: {mods}" if mods else ""))
-    width = max(len(e.id) for e in report.elements)
+    width_id = max((len(e.id) for e in report.elements), default=0)
     for element in report.elements:
         mark = _style(_MARK[element.status], _COLOUR[element.status], colour)
-        quote = f'"{element.evidence[0].text[:60]}"' if element.evidence else element.reason
+        status = _style(f"{element.status:<10}", _COLOUR[element.status] if element.status != "documented" else None,
+                        colour)
+        quote = f'"{_one_line(element.evidence[0].text)[:60]}"' if element.evidence else element.reason
         values = ", ".join(f"{k}={_fmt(v)}" for k, v in element.values.items())
-        line = f"  {mark} {element.id:<{width}}  {element.status:<10}  {quote}"
+        line = f"  {mark} {element.id:<{width_id}}  {status}  {quote}"
         lines.append(line + (f"  ({values})" if values else ""))
+        if element.discounted and element.status != "documented":
+            shown = ", ".join(f'"{_one_line(d.text)[:40]}" ({d.assertion})'
+                              for d in element.discounted[:_MAX_DISCOUNTED])
+            extra = len(element.discounted) - _MAX_DISCOUNTED
+            more = f" +{extra} more" if extra > 0 else ""
+            lines.append(_style(f"      {'':<{width_id}}  discounted: {shown}{more}", None, colour, dim=True))
     if report.findings:
         lines.append("  Findings: " + ", ".join(f"{f.concept} ({f.assertion})" for f in report.findings))
     if report.medical_necessity is not None:
         state = "met" if report.medical_necessity.met else "not met"
         lines.append(f"  Medical necessity: {state}. {report.medical_necessity.explanation}")
+    if review.billed_code or review.findings:
+        lines.append(f"  Billed code: {review.billed_code or 'not given'}"
+                     + ("" if review.findings else "  (no findings)"))
+        for finding in review.findings:
+            tag = _style(finding.severity.upper(), _SEVERITY_COLOUR.get(finding.severity), colour)
+            lines.extend(_wrap(f"{tag} {finding.rule_id}: {finding.message}", "    ", width))
+    if report.queries:
+        lines.append(_style(f"  Physician query drafts ({len(report.queries)}):", None, colour, bold=True))
+        for query in report.queries:
+            lines.append(f"    {query.element_id} ({query.status}):")
+            lines.extend(_wrap(query.question, "      ", width))
     return "\n".join(lines)
+
+
+class TextSummary:
+    """Counts kept while notes stream past; ``format()`` gives the closing batch summary."""
+
+    def __init__(self) -> None:
+        self.notes = 0
+        self.verdicts: Counter[str] = Counter()
+        self.not_documented: Counter[str] = Counter()
+        self.queries = 0
+        self.scored = 0
+
+    def add(self, report: Report) -> None:
+        self.notes += 1
+        self.verdicts[report.verdict] += 1
+        self.queries += len(report.queries)
+        if report.verdict in ("complete", "needs_query", "deficient"):
+            self.scored += 1
+            self.not_documented.update(e.id for e in report.elements if e.required and e.status != "documented")
+
+    def format(self, *, colour: bool = False) -> str:
+        counts = "  ".join(
+            f"{_style(v, VERDICT_COLOUR.get(v), colour)} {self.verdicts[v]}" for v in VERDICT_ORDER if self.verdicts[v]
+        )
+        lines = [_style(f"Summary: {self.notes} note{'s' if self.notes != 1 else ''}", None, colour, bold=True)
+                 + f"   {counts}"]
+        if self.not_documented:
+            top = ", ".join(f"{element_id} {count}/{self.scored}"
+                            for element_id, count in self.not_documented.most_common(5))
+            lines.append(f"  Required elements most often not documented: {top}")
+        if self.queries:
+            lines.append(f"  Physician query drafts: {self.queries}")
+        return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _fmt(value: object) -> str:
