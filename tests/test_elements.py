@@ -532,3 +532,12 @@ def test_billed_code_is_carried_into_code_review(analyzer: Analyzer) -> None:
     report = analyzer.analyze(myelogram_note(), document_id="x", billed_code="62304")
     assert report.code_review.billed_code == "62304"
     assert report.document_id == "x"
+
+
+def test_level_value_comes_from_the_puncture_not_the_history(analyzer: Analyzer) -> None:
+    text = myelogram_note(
+        prior_imaging="A lumbar MRI was equivocal at L5-S1, and the surgeon requests myelography.",
+        access="A 22-gauge spinal needle was placed into the thecal sac at L3-4 with clear CSF return.",
+    )
+    element = run(analyzer, text).element("injection_site")
+    assert (element.status, element.values.get("level")) == ("documented", "L3-L4")
