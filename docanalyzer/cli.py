@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import nullcontext
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -54,8 +53,12 @@ def analyze(
     paths: Annotated[list[str], typer.Argument(help="Files, folders, *.jsonl, FHIR *.json, or - for stdin.")],
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout: to FILE.partial (owner-only) "
+                                  "while running, renamed to FILE when the batch ends.")
     ] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="With -o FILE: keep the results in FILE.partial left by a killed run and analyze only the "
+        "remaining inputs (jsonl, csv, json).")] = False,
     checklist: Annotated[str, typer.Option(
         help="auto (the billed code's checklist, else the supported code's), a built-in id, or a file.")] = "auto",
     billed_code: Annotated[str | None, typer.Option(help="Code on the claim, e.g. 62304 or 62304-53.")] = None,
@@ -72,8 +75,8 @@ def analyze(
     from collections import deque
 
     from docanalyzer.analyzer import Analyzer
+    from docanalyzer.batch import BatchError, open_output
     from docanalyzer.inputs import iter_inputs
-    from docanalyzer.output.atomic import atomic_writer
     from docanalyzer.output.html import HtmlReport
     from docanalyzer.output.progress import ProgressBar, count_inputs, progress_enabled
     from docanalyzer.output.tabular import csv_header, to_csv_row, to_jsonl
@@ -96,15 +99,23 @@ def analyze(
     texts: deque[str | None] = deque()  # HTML shows each note's text; reports come back in input order
     if output_format is OutputFormat.html:
         inputs = _remember_texts(inputs, texts)
-    target = atomic_writer(output) if output is not None else nullcontext(sys.stdout)
+    try:  # -o FILE: FILE.partial while running, renamed at the end; --resume keeps its complete results
+        target = open_output(output, output_format.value, resume=resume, stdout=sys.stdout)
+        inputs = target.skip_done(inputs)
+    except BatchError as exc:
+        raise _fail(exc.message) from None
+    for key, value in target.tally(fail_under).items():
+        counts[key] += value
     with target as handle, progress:
-        _write_start(handle, output_format, lambda: csv_header(bom=bom))
+        progress.advance(len(target.kept))
+        if not target.kept:
+            _write_start(handle, output_format, lambda: csv_header(bom=bom))
         html_out = None
         if output_format is OutputFormat.html:
             html_out = HtmlReport(handle, query_threshold=analyzer.checklist.verdicts.query_threshold,
                                   spool_dir=str(output.parent) if output is not None else None)
         summary = TextSummary()
-        first = True
+        first = not target.kept
         for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers):
             if report.errors:
                 counts["failed"] += 1
@@ -138,7 +149,8 @@ def analyze(
 
     if not quiet:
         below = f", {counts['below']} below {fail_under:g}" if fail_under is not None else ""
-        typer.echo(f"docanalyzer: {counts['analyzed']} analyzed, {counts['failed']} failed{below}", err=True)
+        resumed = f" ({len(target.kept)} kept from {output}.partial)" if target.kept else ""
+        typer.echo(f"docanalyzer: {counts['analyzed']} analyzed, {counts['failed']} failed{below}{resumed}", err=True)
     if counts["failed"]:
         raise typer.Exit(EXIT_INPUT_ERRORS)
     if counts["below"]:
@@ -231,7 +243,7 @@ def specificity(
         typer.echo(f"expected found: {result['expected_found']}  false positives: {result['false_positives']}")
 
 
-@app.command(help="Run the HTTP service (needs docanalyzer[server]): POST /v1/analyze, /v1/analyze/batch, "
+@app.command(help="Run the HTTP service (needs the server extra): POST /v1/analyze, /v1/analyze/batch, "
              "/v1/analyze/fhir; OpenAPI at /openapi.json. Bound to loopback by default; set DOCANALYZER_API_TOKEN "
              "to require a bearer token.")
 def serve(

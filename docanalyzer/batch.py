@@ -1,0 +1,406 @@
+"""Batch output files that survive a killed run, and ``--resume``.
+
+While ``docanalyzer analyze ... -o FILE`` runs, results go to ``FILE.partial`` beside FILE: created
+owner-only (0600), locked against a second run writing it, and flushed after every note. When the
+batch ends, the partial file is fsynced and renamed to FILE in one step, so FILE is always a complete
+output (or the previous run's): a killed run leaves only ``FILE.partial``, never a FILE that looks
+complete. A run that fails with an exception keeps ``FILE.partial`` too (so it can be resumed).
+
+``--resume`` reads the complete results of ``FILE.partial`` (a truncated last result is dropped),
+checks that result *i* is for input *i* (same position, same ``document_id``), skips those inputs,
+appends the results of the others and renames. Matching by position and id means a resumed output
+has no duplicate and no gap and keeps input order; a partial file that does not match the inputs
+(other inputs, another ``--format``, a damaged middle) is refused, and nothing is written.
+
+Formats that can be resumed: ``jsonl`` (one object per line), ``csv`` (a header, then one record per
+note; quoted cells may span lines) and ``json`` (an array: ``[``, objects separated by ``,``, ``]``,
+each top-level brace on a line of its own). ``text`` and ``html`` are written the same way but
+cannot be resumed.
+
+Everything here reads results, never note text, and its messages name files, positions and
+document ids only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+PARTIAL_SUFFIX = ".partial"
+RESUMABLE_FORMATS = ("jsonl", "csv", "json")
+
+
+class BatchError(Exception):
+    """The output cannot be written or resumed (a usage error: exit 2, nothing analyzed)."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class DoneResult:
+    """What a kept result says: whose it is, whether it failed, its score."""
+
+    document_id: str
+    failed: bool
+    score: float
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The complete results at the start of a partial file."""
+
+    results: tuple[DoneResult, ...]
+    keep_bytes: int
+    """Bytes of the file holding them (and the header); the rest is a torn tail, rewritten."""
+    dropped_bytes: int = 0
+
+
+def partial_path(output: Path) -> Path:
+    output = Path(output)
+    return output.with_name(output.name + PARTIAL_SUFFIX)
+
+
+# --- reading a partial file (pure functions over its lines) ---------------------------------------
+
+def parse_partial(lines: Iterable[bytes], output_format: str, *, source: str = "partial file") -> Partial:
+    """Parse the byte lines of a partial file (each ending in ``\\n`` except maybe the last)."""
+    if output_format == "jsonl":
+        return _parse_jsonl(lines, source)
+    if output_format == "csv":
+        return _parse_csv(lines, source)
+    if output_format == "json":
+        return _parse_json(lines, source)
+    raise BatchError(f"--resume works with --format {', '.join(RESUMABLE_FORMATS)}, not {output_format}")
+
+
+def _result(obj: Any, source: str, where: str) -> DoneResult:
+    if (
+        not isinstance(obj, dict)
+        or not isinstance(obj.get("document_id"), str)
+        or not isinstance(obj.get("errors"), list)
+        or not isinstance(obj.get("score"), int | float)
+    ):
+        raise BatchError(f"cannot resume: {where} of {source} is not a docanalyzer result")
+    return DoneResult(obj["document_id"], bool(obj["errors"]), float(obj["score"]))
+
+
+def _corrupt(source: str, where: str, output_format: str) -> BatchError:
+    return BatchError(
+        f"cannot resume: {where} of {source} is not a complete {output_format} result (written with another "
+        "--format, or damaged); delete it or run without --resume to start over"
+    )
+
+
+def _parse_jsonl(lines: Iterable[bytes], source: str) -> Partial:
+    results: list[DoneResult] = []
+    keep = dropped = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.endswith(b"\n"):  # the last line, cut by the kill
+            dropped = len(line)
+            break
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError):
+            raise _corrupt(source, f"line {number}", "jsonl") from None
+        results.append(_result(obj, source, f"line {number}"))
+        keep += len(line)
+    return Partial(tuple(results), keep, dropped)
+
+
+def _parse_json(lines: Iterable[bytes], source: str) -> Partial:
+    """``[`` / ``{`` ... ``},`` / ``{`` ... ``}`` / ``]``: top-level braces start their line. The kept
+    part ends just after a result's closing brace: the writer adds ``,`` + newline before the next
+    result and newline + ``]`` at the end."""
+    results: list[DoneResult] = []
+    keep = offset = 0
+    buffer: list[bytes] = []
+    for number, line in enumerate(lines, start=1):
+        closing = line.rstrip(b"\r\n") in (b"}", b"},")
+        if not line.endswith(b"\n") and not (buffer and closing):  # a cut line; only a final "}" is whole
+            break
+        line_start, offset = offset, offset + len(line)
+        if number == 1:
+            if line.strip() != b"[":
+                raise _corrupt(source, "line 1", "json")
+            continue
+        if not buffer:
+            if line.strip() == b"]":
+                break
+            if not line.startswith(b"{"):
+                raise _corrupt(source, f"line {number}", "json")
+        buffer.append(line)
+        if closing:
+            body = b"".join(buffer).rstrip().removesuffix(b",")
+            try:
+                obj = json.loads(body)
+            except (ValueError, RecursionError):
+                raise _corrupt(source, f"the result ending on line {number}", "json") from None
+            results.append(_result(obj, source, f"the result ending on line {number}"))
+            keep = line_start + 1
+            buffer = []
+    return Partial(tuple(results), keep if results else 0)
+
+
+def _parse_csv(lines: Iterable[bytes], source: str) -> Partial:
+    from docanalyzer.output.tabular import CSV_FIELDS
+
+    consumed = [0, 0]  # lines, bytes handed to the csv reader so far
+
+    def text_lines() -> Iterator[str]:
+        for line in lines:
+            if not line.endswith(b"\n"):
+                return
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _corrupt(source, f"line {consumed[0] + 1}", "csv") from None
+            if consumed[0] == 0:
+                text = text.removeprefix("\ufeff")
+            consumed[0] += 1
+            consumed[1] += len(line)
+            yield text
+
+    reader = csv.reader(text_lines(), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        raise _corrupt(source, "the header", "csv") from None
+    if header is None:
+        return Partial((), 0)
+    if header != CSV_FIELDS:
+        raise _corrupt(source, "the header", "csv")
+    index = {name: i for i, name in enumerate(header)}
+    results: list[DoneResult] = []
+    keep = consumed[1]
+    while True:
+        lines_before = consumed[0]
+        try:
+            row = next(reader, None)
+        except csv.Error:  # a record cut inside a quoted cell: the torn tail
+            break
+        if row is None:
+            break
+        where = f"the record on line {lines_before + 1}"
+        if len(row) != len(header):
+            raise _corrupt(source, where, "csv")
+        try:
+            score = float(row[index["score"]])
+        except ValueError:
+            raise _corrupt(source, where, "csv") from None
+        results.append(DoneResult(row[index["document_id"]], bool(row[index["errors"]]), score))
+        keep = consumed[1]
+    return Partial(tuple(results), keep if results else 0)
+
+
+def tally(results: Iterable[DoneResult], fail_under: float | None = None) -> dict[str, int]:
+    """Counts for the run's summary: analyzed, failed, below (--fail-under), as the CLI counts them."""
+    counts = {"analyzed": 0, "failed": 0, "below": 0}
+    for result in results:
+        if result.failed:
+            counts["failed"] += 1
+        else:
+            counts["analyzed"] += 1
+            if fail_under is not None and result.score < fail_under:
+                counts["below"] += 1
+    return counts
+
+
+def stored_id(document_id: str, output_format: str) -> str:
+    """The document id as the output format stores it (CSV protects cells against formulas)."""
+    if output_format == "csv":
+        from docanalyzer.output.tabular import safe_cell
+
+        return safe_cell(document_id)
+    return document_id
+
+
+def _short(value: str, limit: int = 80) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+def skip_done(items: Iterable[Any], done: Iterable[DoneResult], output_format: str,
+              *, source: str = "partial file") -> Iterator[Any]:
+    """Consume (now, before anything is analyzed) the inputs that already have a result and
+    return the rest. Raises ``BatchError`` when result i is not for input i."""
+    iterator = iter(items)
+    for position, result in enumerate(done, start=1):
+        item = next(iterator, None)
+        if item is None:
+            raise BatchError(
+                f"cannot resume: {source} holds more results than there are inputs ({position - 1}); "
+                "these are not the inputs of that run"
+            )
+        if stored_id(item.document_id, output_format) != result.document_id:
+            raise BatchError(
+                f"cannot resume: result {position} in {source} is for {_short(result.document_id)} but input "
+                f"{position} is {_short(item.document_id)}; these are not the inputs of that run (run without "
+                "--resume to start over)"
+            )
+    return iterator
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+def _lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory lock
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _lines(handle: Any) -> Iterator[bytes]:
+    """The byte lines of a file, one at a time (memory holds one result, not the file)."""
+    while True:
+        line = handle.readline()
+        if not line:
+            return
+        yield line
+
+
+class BatchOutput:
+    """``-o FILE``: write results to ``FILE.partial`` (owner-only, locked, flushed per note by the
+    caller), rename to FILE when the batch ends; with ``resume=True`` keep its complete results.
+
+    >>> out = BatchOutput(Path("out.jsonl"), "jsonl", resume=True)   # doctest: +SKIP
+    >>> rest = out.skip_done(inputs)       # the inputs that still need a result
+    >>> with out as handle:                # positioned after the kept results
+    ...     for report in analyze(rest): handle.write(to_jsonl(report)); handle.flush()
+    """
+
+    def __init__(self, output: Path, output_format: str, *, resume: bool = False) -> None:
+        self.output = Path(output)
+        self.partial = partial_path(self.output)
+        self.format = output_format
+        self.kept: tuple[DoneResult, ...] = ()
+        self._keep_bytes = 0
+        self._handle: TextIO | None = None
+        if resume and output_format not in RESUMABLE_FORMATS:
+            raise BatchError(f"--resume works with --format {', '.join(RESUMABLE_FORMATS)}, not {output_format}")
+        if self.output.is_dir():
+            raise BatchError(f"cannot write {self.output}: it is a folder")
+        try:
+            self._fd: int | None = os.open(self.partial, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except OSError as exc:
+            raise BatchError(f"cannot write {self.partial} ({exc.strerror or type(exc).__name__})") from None
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(self._fd, 0o600)  # an older partial file may have wider permissions
+            if not _lock(self._fd):
+                raise BatchError(f"{self.partial} is being written by another docanalyzer run")
+            if resume:
+                with os.fdopen(os.dup(self._fd), "rb") as reader:
+                    found = parse_partial(_lines(reader), output_format, source=str(self.partial))
+                self.kept, self._keep_bytes = found.results, found.keep_bytes
+        except OSError as exc:
+            self.close()
+            raise BatchError(f"cannot use {self.partial} ({exc.strerror or type(exc).__name__})") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def skip_done(self, items: Iterable[Any]) -> Iterator[Any]:
+        """The inputs without a kept result (see ``skip_done``); closes the file on a mismatch."""
+        try:
+            return skip_done(items, self.kept, self.format, source=str(self.partial))
+        except BaseException:
+            self.close()
+            raise
+
+    def tally(self, fail_under: float | None = None) -> dict[str, int]:
+        return tally(self.kept, fail_under)
+
+    def __enter__(self) -> TextIO:
+        if self._fd is None:
+            raise BatchError(f"{self.partial} is closed")
+        os.ftruncate(self._fd, self._keep_bytes)  # drops a torn tail (or everything, without --resume)
+        os.lseek(self._fd, self._keep_bytes, os.SEEK_SET)
+        self._handle = os.fdopen(self._fd, "w", encoding="utf-8", newline="")
+        self._fd = None  # owned by the handle now
+        return self._handle
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        handle, self._handle = self._handle, None
+        if handle is None:
+            return
+        if exc_type is not None:
+            empty = handle.tell() == 0 if not handle.closed else False
+            handle.close()
+            if empty:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.partial)
+            return  # keep the partial file: --resume continues it
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+            if os.name == "nt":  # pragma: no cover - Windows cannot rename an open file
+                handle.close()
+            os.replace(self.partial, self.output)  # still locked while renamed (POSIX)
+        finally:
+            handle.close()
+        _fsync_folder(self.output.parent)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable (best effort: not every platform can open a folder)."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder if str(folder) else ".", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class StdoutOutput:
+    """No ``-o``: results go to stdout as they come; nothing to resume."""
+
+    kept: tuple[DoneResult, ...] = ()
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stdout
+
+    def skip_done(self, items: Iterable[Any]) -> Iterator[Any]:
+        return iter(items)
+
+    def tally(self, fail_under: float | None = None) -> dict[str, int]:
+        return tally((), fail_under)
+
+    def __enter__(self) -> TextIO:
+        return self.stream
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+def open_output(output: Path | None, output_format: str, *, resume: bool = False,
+                stdout: TextIO | None = None) -> BatchOutput | StdoutOutput:
+    """The CLI's output: ``BatchOutput`` for ``-o FILE``, stdout otherwise (``--resume`` needs a file)."""
+    if output is None:
+        if resume:
+            raise BatchError("--resume needs --output FILE (the results so far are in FILE.partial)")
+        return StdoutOutput(stdout)
+    return BatchOutput(output, output_format, resume=resume)
