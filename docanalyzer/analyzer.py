@@ -19,7 +19,7 @@ from docanalyzer.checklist import load_checklist
 from docanalyzer.coding import review_codes
 from docanalyzer.component import DocAnalyzerComponent, build_report
 from docanalyzer.errors import ErrorCode
-from docanalyzer.inputs import MAX_CHARS, NoteInput
+from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
 from docanalyzer.report import ChecklistRef, InputInfo, Report, ReportError, Verdict
@@ -76,6 +76,8 @@ class Analyzer:
         if not isinstance(text, str):
             return error_report(document_id, fallback, ErrorCode.NOT_TEXT,
                                 f"expected text (str), got {type(text).__name__}", info, billed_code)
+        # Lone surrogates cannot be written as UTF-8 JSON; U+FFFD keeps the length (and the offsets).
+        text = without_surrogates(text)
         if not text.strip():
             return error_report(document_id, fallback, ErrorCode.EMPTY_INPUT, "the note is empty", info, billed_code)
         if len(text) > self.max_chars:

@@ -1,14 +1,15 @@
 """Multi-core batch analysis with results in input order.
 
 Each worker process builds its pipeline once (loading is the expensive part) and then takes
-notes in chunks; ``Pool.imap`` hands results back in input order while the input is streamed,
-so memory stays flat whatever the batch size.
+notes in chunks; ``Pool.imap`` hands results back in input order. The input is fed in bounded
+windows, so memory stays flat whatever the batch size.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 from docanalyzer.inputs import NoteInput
@@ -45,5 +46,8 @@ def analyze_parallel(
 ) -> Iterator[Report]:
     """Yield one report per item, in input order, using ``workers`` processes."""
     context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    window = workers * chunksize * 8  # notes in flight at most: Pool.imap would read the whole input ahead
+    numbered = enumerate(items, start=1)
     with context.Pool(workers, initializer=_init_worker, initargs=(str(checklist), billed_code, screen)) as pool:
-        yield from pool.imap(_analyze_one, enumerate(items, start=1), chunksize=chunksize)
+        while batch := list(islice(numbered, window)):
+            yield from pool.imap(_analyze_one, batch, chunksize=chunksize)

@@ -27,10 +27,12 @@ def sentence_start_chars(text: str) -> list[int]:
     """Character offsets where a sentence starts (besides 0)."""
     starts = [m.end() for m in _AFTER_FULL_STOP.finditer(text)]
     for match in _LINE_BREAK.finditer(text):
-        before = text[: match.start()].rstrip(" \t")
+        previous = match.start() - 1
+        while previous >= 0 and text[previous] in " \t":
+            previous -= 1
         wrapped = (
             match.group().count("\n") == 1
-            and before[-1:] not in _CLOSES_LINE
+            and (previous < 0 or text[previous] not in _CLOSES_LINE)
             and text[match.end()].islower()
         )
         if not wrapped:
@@ -52,8 +54,24 @@ def set_line_sentences(doc: Doc) -> Doc:
         positions, chars = positions[inside], chars[inside]
         flags[positions[token_starts[positions] == chars], 0] = 1
     flags[0, 0] = 1
+    _cap_sentence_length(flags[:, 0])
     doc.from_array([SENT_START], flags.astype(numpy.uint64))
     return doc
+
+
+MAX_SENTENCE_TOKENS = 200
+"""A run of text with no line break or full stop (a pasted blob, a list joined with commas) is cut
+every this many tokens: ConText compares the matches inside a sentence pairwise, so an unbounded
+sentence would make analysis time grow with its square."""
+
+
+def _cap_sentence_length(flags: numpy.ndarray) -> None:
+    """Set extra sentence starts (in place) so that no sentence exceeds MAX_SENTENCE_TOKENS."""
+    starts = numpy.flatnonzero(flags == 1)
+    lengths = numpy.diff(numpy.append(starts, flags.size))
+    long = lengths > MAX_SENTENCE_TOKENS
+    for start, length in zip(starts[long], lengths[long], strict=True):
+        flags[start + MAX_SENTENCE_TOKENS : start + length : MAX_SENTENCE_TOKENS] = 1
 
 
 @Language.factory("docanalyzer_sentences", assigns=["token.is_sent_start"])
