@@ -77,6 +77,18 @@ def _check_token_patterns(specs: list[TargetRuleSpec], source: str, vocab: Vocab
                 raise RuleFileError(source, f"rules.{index}.pattern", f"invalid token pattern: {exc}") from None
 
 
+class Screening:
+    """Does a note hold any procedure cue? Substring cues first (fast), then regex cues ('re:')."""
+
+    def __init__(self, cues: list[str]) -> None:
+        self.substrings = tuple(c.lower() for c in cues if not c.startswith("re:"))
+        self.regexes = tuple(re.compile(c[3:]) for c in cues if c.startswith("re:"))
+
+    def search(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(cue in lowered for cue in self.substrings) or any(r.search(lowered) for r in self.regexes)
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """All validated rules a pipeline needs."""
@@ -84,7 +96,7 @@ class RuleSet:
     targets: tuple[TargetRuleSpec, ...]
     context: ContextRuleFile
     sections: SectionRuleFile
-    screening: re.Pattern[str]
+    screening: Screening
 
     @property
     def labels(self) -> frozenset[str]:
@@ -106,5 +118,4 @@ def load_rules(vocab: Vocab | None = None) -> RuleSet:
     sections = validate(SectionRuleFile, parse_data(sections_src), str(sections_src))
     screening_src = pattern_file("screening.json")
     screening = validate(ScreeningFile, parse_data(screening_src), str(screening_src))
-    cues = re.compile("|".join(f"(?:{cue})" for cue in screening.cues), re.IGNORECASE)
-    return RuleSet(targets=tuple(targets), context=context, sections=sections, screening=cues)
+    return RuleSet(targets=tuple(targets), context=context, sections=sections, screening=Screening(screening.cues))

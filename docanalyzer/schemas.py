@@ -113,7 +113,10 @@ class ScreeningFile(_Strict):
     @classmethod
     def _regexes(cls, cues: list[str]) -> list[str]:
         for cue in cues:
-            _check_pattern(cue)
+            if cue.startswith("re:"):
+                _check_pattern(cue[3:])
+            elif not cue.strip() or cue != cue.lower():
+                raise ValueError(f"plain cues are non-empty lower-case substrings: {cue!r}")
         return cues
 
 
