@@ -119,8 +119,9 @@ class Analyzer:
         if n_process > 1:
             from docanalyzer.parallel import analyze_parallel
 
+            inherit = self if checklist is None or str(checklist) == self._checklist_ref else None
             yield from analyze_parallel(items, workers=n_process, checklist=checklist or self._checklist_ref,
-                                        billed_code=billed_code, screen=self.screen)
+                                        billed_code=billed_code, screen=self.screen, analyzer=inherit)
             return
         for index, item in enumerate(items, start=1):
             if isinstance(item, NoteInput):
