@@ -92,3 +92,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "filterwarnings", "ignore:.*W036.*does not have any patterns defined:UserWarning"
     )
+
+
+_CLI_ANALYZERS: dict[tuple, Analyzer] = {}
+
+
+@pytest.fixture
+def runner(analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch):
+    """A CliRunner whose Analyzer is built once per (checklist, options) for the whole session
+    (the default one is the session ``analyzer``); bad checklist files still raise as in real runs."""
+    from typer.testing import CliRunner
+
+    import docanalyzer.analyzer
+
+    real = docanalyzer.analyzer.Analyzer
+    _CLI_ANALYZERS.setdefault(("auto", (("screen", True),)), analyzer)
+
+    def cached(checklist="auto", **kwargs):
+        key = (str(checklist), tuple(sorted({"screen": True, **kwargs}.items())))
+        if key not in _CLI_ANALYZERS:
+            _CLI_ANALYZERS[key] = real(checklist, **kwargs)
+        return _CLI_ANALYZERS[key]
+
+    monkeypatch.setattr(docanalyzer.analyzer, "Analyzer", cached)
+    return CliRunner()

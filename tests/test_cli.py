@@ -15,11 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import REPO, sample_note_paths
 from typer.testing import CliRunner
 
-import docanalyzer.analyzer
 from docanalyzer.cli import app
 
 SAMPLES = sample_note_paths()
@@ -28,17 +26,6 @@ TOP_FIELDS = ("document_id", "procedure_status", "regions", "elements", "finding
 SUMMARY_PREFIX = "docanalyzer: "
 
 
-@pytest.fixture
-def runner(analyzer, monkeypatch) -> CliRunner:
-    real = docanalyzer.analyzer.Analyzer
-
-    def shared_or_real(checklist="62304", **kwargs):
-        if str(checklist) == "62304" and not kwargs:
-            return analyzer
-        return real(checklist, **kwargs)
-
-    monkeypatch.setattr(docanalyzer.analyzer, "Analyzer", shared_or_real)
-    return CliRunner()
 
 
 def invoke(runner: CliRunner, *args: str, stdin: bytes | str | None = None):

@@ -20,7 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-import docanalyzer.analyzer
 from docanalyzer.cli import app
 from docanalyzer.output.html import CSS, HtmlReport, Span, highlight, render_html
 from docanalyzer.report import Report
@@ -317,17 +316,6 @@ def test_spooling_to_disk_gives_the_same_page(sample_pairs) -> None:
     assert small.getvalue() == large.getvalue()
 
 
-@pytest.fixture
-def runner(analyzer, monkeypatch) -> CliRunner:
-    real = docanalyzer.analyzer.Analyzer
-
-    def shared_or_real(checklist="62304", **kwargs):
-        if str(checklist) == "62304" and kwargs in ({}, {"screen": True}):
-            return analyzer
-        return real(checklist, **kwargs)
-
-    monkeypatch.setattr(docanalyzer.analyzer, "Analyzer", shared_or_real)
-    return CliRunner()
 
 
 def test_cli_writes_one_html_file(runner: CliRunner, tmp_path: Path) -> None:

@@ -37,22 +37,6 @@ from docanalyzer.inputs import NoteInput
 SAMPLES = sample_note_paths()
 FORMATS = ("jsonl", "csv", "json")
 
-_ANALYZERS: dict[tuple, object] = {}
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """CliRunner whose Analyzer is built once per (checklist, options)."""
-    real = docanalyzer.analyzer.Analyzer
-
-    def cached(checklist="auto", **kwargs):
-        key = (str(checklist), tuple(sorted(kwargs.items())))
-        if key not in _ANALYZERS:
-            _ANALYZERS[key] = real(checklist, **kwargs)
-        return _ANALYZERS[key]
-
-    monkeypatch.setattr(docanalyzer.analyzer, "Analyzer", cached)
-    return CliRunner()
 
 
 def make_notes(folder: Path, count: int) -> list[Path]:

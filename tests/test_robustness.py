@@ -19,7 +19,6 @@ import pytest
 from conftest import REPO, all_evidence, read_original, sample_note_paths
 from typer.testing import CliRunner
 
-import docanalyzer.analyzer
 import docanalyzer.inputs as inputs
 from docanalyzer import Analyzer, Report
 from docanalyzer.cli import app
@@ -411,22 +410,6 @@ def test_note_from_bytes_reports_the_kind_of_binary() -> None:
 
 # --- the CLI over hostile input -----------------------------------------------------------------
 
-_ANALYZERS: dict[tuple, Analyzer] = {}
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """CliRunner whose Analyzer is built once per (checklist, options); bad files still raise."""
-    real = docanalyzer.analyzer.Analyzer
-
-    def cached(checklist="auto", **kwargs):
-        key = (str(checklist), tuple(sorted(kwargs.items())))
-        if key not in _ANALYZERS:
-            _ANALYZERS[key] = real(checklist, **kwargs)
-        return _ANALYZERS[key]
-
-    monkeypatch.setattr(docanalyzer.analyzer, "Analyzer", cached)
-    return CliRunner()
 
 
 def hostile_folder(tmp_path: Path) -> tuple[list[str], list[list[str]]]:

@@ -12,7 +12,6 @@ import pytest
 from conftest import read_original, sample_note_paths
 from typer.testing import CliRunner
 
-import docanalyzer.analyzer
 from docanalyzer.cli import app
 from docanalyzer.output.tabular import BOM, CSV_FIELDS, csv_header, safe_cell, to_csv_row
 from docanalyzer.report import CodeFinding, Evidence, Report
@@ -20,17 +19,6 @@ from docanalyzer.report import CodeFinding, Evidence, Report
 SAMPLES = sample_note_paths()
 
 
-@pytest.fixture
-def runner(analyzer, monkeypatch) -> CliRunner:
-    real = docanalyzer.analyzer.Analyzer
-
-    def shared_or_real(checklist="62304", **kwargs):
-        if str(checklist) == "62304" and kwargs in ({}, {"screen": True}):
-            return analyzer
-        return real(checklist, **kwargs)
-
-    monkeypatch.setattr(docanalyzer.analyzer, "Analyzer", shared_or_real)
-    return CliRunner()
 
 
 def rows(text: str) -> list[dict[str, str]]:
