@@ -75,7 +75,8 @@ def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
     ]
     aborted = current(view, "ABORTED")
     needle = current(view, "NEEDLE")
-    handoff = current(view, "HANDOFF")
+    # Images read elsewhere ("reported separately"), or the patient moved on to CT after the injection.
+    handoff = current(view, "HANDOFF", "CT_TRANSFER")
 
     # Without a myelogram mention, intrathecal contrast must be stated as injected (not e.g.
     # "subarachnoid ... contrast enhancing" in a CT report).
@@ -98,10 +99,16 @@ def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
     else:
         status = "performed"
 
+    # A CT after the injection is read here when its findings are (CT myelogram / transfer to CT named,
+    # a findings or impression body present, nothing handed off to a separate report).
+    ct_read = status != "not_documented" and (
+        _ct_read(view)
+        or (interpretation_found and bool(current(view, "CT_MYELOGRAM", "CT_TRANSFER"))
+            and not current(view, "HANDOFF"))
+    )
     regions, region_mentions = _regions(view) if status != "not_documented" else ([], [])
     intended = list(regions)
-    if status == "attempted" or (status == "injection_only" and not _conventional_images(view)
-                                 and not _ct_read(view)):
+    if status == "attempted" or (status == "injection_only" and not _conventional_images(view) and not ct_read):
         regions, region_mentions = [], []
     return ProcedureAssessment(
         status=status,
@@ -109,7 +116,7 @@ def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
         intended_regions=intended,
         intrathecal_access=bool(access) or status != "not_documented",
         c12_puncture=bool(c12),
-        ct_read_in_note=status != "not_documented" and _ct_read(view),
+        ct_read_in_note=ct_read,
         evidence=evidence if status != "not_documented" else [],
         abort_evidence=[m.evidence() for m in aborted[:2]] if status == "attempted" else [],
         region_evidence=region_mentions,
@@ -121,7 +128,7 @@ def _conventional_images(view: NoteView) -> bool:
     return any(
         _same_sentence(view, m, ("MYELOGRAM", "FLUOROSCOPY", "REGION_LUMBOSACRAL", "REGION_THORACIC",
                                  "REGION_CERVICAL", "REGION_TOTAL"))
-        and not _same_sentence(view, m, ("CT_STUDY", "CT_MYELOGRAM"))
+        and not _same_sentence(view, m, ("CT_STUDY", "CT_MYELOGRAM", "IMAGING_STUDY", "HANDOFF", "CT_TRANSFER"))
         for m in current(view, "IMAGES")
     )
 
