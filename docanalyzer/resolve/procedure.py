@@ -46,12 +46,10 @@ class ProcedureAssessment:
     region_evidence: list[Mention] = field(default_factory=list)
 
 
-def current(view: NoteView, *labels: str) -> list[Mention]:
+def current(view: NoteView, *labels: str, allow_indication: bool = False) -> list[Mention]:
     """Mentions of this encounter: affirmed and outside history/plan sections."""
-    return [
-        m for m in view.labelled(*labels)
-        if m.assertion == "affirmed" and m.section not in NOT_THIS_ENCOUNTER
-    ]
+    excluded = NOT_THIS_ENCOUNTER - {"indication"} if allow_indication else NOT_THIS_ENCOUNTER
+    return [m for m in view.labelled(*labels) if m.assertion == "affirmed" and m.section not in excluded]
 
 
 def _same_sentence(view: NoteView, mention: Mention, labels: tuple[str, ...]) -> bool:
@@ -64,8 +62,10 @@ def _same_sentence(view: NoteView, mention: Mention, labels: tuple[str, ...]) ->
 def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
     myelo = current(view, "MYELOGRAM", "CT_MYELOGRAM")
     c12 = current(view, "C12_PUNCTURE")
-    access = current(view, "LUMBAR_PUNCTURE", "C12_PUNCTURE") + [
-        m for m in current(view, "INTRATHECAL") if _same_sentence(view, m, _ACCESS_CUES)
+    # Telegraphic exports often run the whole note under one "Sx:"/"Hx:" header, so entry into the
+    # thecal sac may be read there too; the myelogram mention itself may not (history lives there).
+    access = current(view, "LUMBAR_PUNCTURE", "C12_PUNCTURE", allow_indication=True) + [
+        m for m in current(view, "INTRATHECAL", allow_indication=True) if _same_sentence(view, m, _ACCESS_CUES)
     ]
     levels = [m for m in current(view, "INTERSPACE_LEVEL") if _same_sentence(view, m, _LEVEL_CUES)]
     contrast = current(view, "CONTRAST_AGENT", "CONTRAST_GENERIC")
