@@ -206,13 +206,18 @@ def tally(results: Iterable[DoneResult], fail_under: float | None = None) -> dic
     """Counts for the run's summary: analyzed, failed, below (--fail-under), as the CLI counts them."""
     counts = {"analyzed": 0, "failed": 0, "below": 0}
     for result in results:
-        if result.failed:
-            counts["failed"] += 1
-        else:
-            counts["analyzed"] += 1
-            if fail_under is not None and result.score < fail_under:
-                counts["below"] += 1
+        count_result(counts, failed=result.failed, score=result.score, fail_under=fail_under)
     return counts
+
+
+def count_result(counts: dict[str, int], *, failed: bool, score: float, fail_under: float | None) -> None:
+    """Add one result to the summary counts (shared by the CLI's live run and a resumed file)."""
+    if failed:
+        counts["failed"] += 1
+        return
+    counts["analyzed"] += 1
+    if fail_under is not None and score < fail_under:
+        counts["below"] += 1
 
 
 def stored_id(document_id: str, output_format: str) -> str:

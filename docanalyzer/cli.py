@@ -75,7 +75,7 @@ def analyze(
     from collections import deque
 
     from docanalyzer.analyzer import Analyzer
-    from docanalyzer.batch import BatchError, open_output
+    from docanalyzer.batch import BatchError, count_result, open_output
     from docanalyzer.inputs import iter_inputs
     from docanalyzer.output.html import HtmlReport
     from docanalyzer.output.progress import ProgressBar, count_inputs, progress_enabled
@@ -117,12 +117,7 @@ def analyze(
         summary = TextSummary()
         first = not target.kept
         for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers):
-            if report.errors:
-                counts["failed"] += 1
-            else:
-                counts["analyzed"] += 1
-                if fail_under is not None and report.score < fail_under:
-                    counts["below"] += 1
+            count_result(counts, failed=bool(report.errors), score=report.score, fail_under=fail_under)
             if same_terminal:
                 progress.clear()
             if output_format is OutputFormat.text:
