@@ -99,16 +99,10 @@ def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
     else:
         status = "performed"
 
-    # A CT after the injection is read here when its findings are (CT myelogram / transfer to CT named,
-    # a findings or impression body present, nothing handed off to a separate report).
-    ct_read = status != "not_documented" and (
-        _ct_read(view)
-        or (interpretation_found and bool(current(view, "CT_MYELOGRAM", "CT_TRANSFER"))
-            and not current(view, "HANDOFF"))
-    )
+    ct_read = status != "not_documented" and _ct_read(view, interpretation_found)
     regions, region_mentions = _regions(view) if status != "not_documented" else ([], [])
     intended = list(regions)
-    if status == "attempted" or (status == "injection_only" and not _conventional_images(view) and not ct_read):
+    if status == "attempted" or (status == "injection_only" and not ct_read and not _conventional_images(view)):
         regions, region_mentions = [], []
     return ProcedureAssessment(
         status=status,
@@ -148,11 +142,14 @@ def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
     return [r for r in REGION_ORDER if r in found], used
 
 
-def _ct_read(view: NoteView) -> bool:
-    """A post-myelogram CT is read in this note (CT findings section, or CT results stated)."""
+def _ct_read(view: NoteView, interpretation_found: bool) -> bool:
+    """A CT after the injection is read in this note: a CT findings section, CT results stated, or a
+    CT myelogram / transfer to CT named with a findings or impression body; never when the reading is
+    handed off to a separate report."""
     if any(s.category == "ct_findings" and view.text[s.body_start : s.end].strip() for s in view.sections):
         return True
-    for mention in current(view, "CT_MYELOGRAM", "CT_STUDY"):
-        if _same_sentence(view, mention, ("RESULT", "FINDING")) and not current(view, "HANDOFF"):
-            return True
-    return False
+    if current(view, "HANDOFF"):
+        return False
+    if interpretation_found and current(view, "CT_MYELOGRAM", "CT_TRANSFER"):
+        return True
+    return any(_same_sentence(view, m, ("RESULT", "FINDING")) for m in current(view, "CT_MYELOGRAM", "CT_STUDY"))
