@@ -7,6 +7,15 @@ from docanalyzer.report import Modifier
 from docanalyzer.resolve.mentions import NoteView
 from docanalyzer.resolve.procedure import ProcedureAssessment, current
 
+# Modifiers a performed myelogram may need, each with the target label that evidences it.
+_EVIDENCED = (
+    ("52", "REDUCED_SERVICE",
+     "The note documents a reduced study; confirm the service was reduced at the physician's election."),
+    ("22", "INCREASED_WORK",
+     "The note documents substantially increased work and its reason; 22 needs both (compare the usual time "
+     "and effort)."),
+)
+
 
 def suggest_modifiers(procedure: ProcedureAssessment, view: NoteView) -> list[Modifier]:
     table = code_table().modifiers
@@ -18,16 +27,9 @@ def suggest_modifiers(procedure: ProcedureAssessment, view: NoteView) -> list[Mo
         return out
     if procedure.status != "performed":
         return out
-    reduced = current(view, "REDUCED_SERVICE")
-    if reduced:
-        out.append(Modifier(code="52", description=table["52"],
-                            reason="The note documents a reduced study; confirm the service was reduced at the "
-                                   "physician's election.",
-                            evidence=[m.evidence() for m in reduced[:3]]))
-    increased = current(view, "INCREASED_WORK")
-    if increased:
-        out.append(Modifier(code="22", description=table["22"],
-                            reason="The note documents substantially increased work and its reason; 22 needs both "
-                                   "(compare the usual time and effort).",
-                            evidence=[m.evidence() for m in increased[:3]]))
+    for code, label, reason in _EVIDENCED:
+        found = current(view, label)
+        if found:
+            out.append(Modifier(code=code, description=table[code], reason=reason,
+                                evidence=[m.evidence() for m in found[:3]]))
     return out
