@@ -120,6 +120,8 @@ def score_elements(
     verdict: Verdict
     if procedure_status == "not_documented":
         verdict = "not_applicable"
+    elif procedure_status == "uncertain":
+        verdict = "needs_review"
     elif all(c >= 1.0 for _, required, _, c in requirements if required):
         verdict = "complete"
     elif score >= checklist.verdicts.query_threshold:

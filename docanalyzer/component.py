@@ -19,7 +19,7 @@ from docanalyzer.pipeline.build import (
     quiet_third_party_logs,
 )
 from docanalyzer.pipeline.sentences import set_line_sentences
-from docanalyzer.report import ChecklistRef, ElementResult, InputInfo, PhysicianQuery, Report
+from docanalyzer.report import ChecklistRef, ElementResult, Evidence, InputInfo, PhysicianQuery, Report
 from docanalyzer.resolve import elements as element_resolver
 from docanalyzer.resolve import evidence_rules
 from docanalyzer.resolve.findings import resolve_findings
@@ -104,13 +104,7 @@ def build_report(
     """Procedure status -> (checklist choice) -> element resolution -> scoring -> code review.
 
     ``checklist=None`` picks the checklist from the billed code, else from the procedure found."""
-    rules_for_interpretation = checklist or load_checklist("62304")
-    interpretation = next((e for e in rules_for_interpretation.elements if e.id == "interpretation"), None)
-    if interpretation is not None:
-        interpreted = element_resolver.raw_status(interpretation, view)[0] == "documented"
-    else:
-        interpreted = bool(evidence_rules.section_body_evidence(view, ["findings", "impression"]))
-    procedure = assess(view, interpreted)
+    procedure = assess(view, _interpretation_evidence(checklist or load_checklist("62304"), view))
     if checklist is None:
         checklist = load_checklist(select_checklist(procedure, billed_code))
     elements = element_resolver.resolve_elements(checklist, view, procedure)
@@ -121,6 +115,7 @@ def build_report(
         checklist=ChecklistRef(id=checklist.id, version=checklist.version, title=checklist.title),
         procedure_status=procedure.status,
         procedure_evidence=procedure.evidence + procedure.abort_evidence,
+        procedure_decision=procedure.decision,
         regions=procedure.regions,
         elements=elements,
         findings=resolve_findings(view),
@@ -132,6 +127,16 @@ def build_report(
         errors=[],
         input=input_info,
     )
+
+
+def _interpretation_evidence(checklist: ChecklistSpec, view: NoteView) -> list[Evidence] | None:
+    """What documents the images' interpretation (the checklist's own rule), or None."""
+    spec = next((e for e in checklist.elements if e.id == "interpretation"), None)
+    if spec is None:
+        found = evidence_rules.section_body_evidence(view, ["findings", "impression"])
+        return found or None
+    status, supporting, sections, _ = element_resolver.raw_status(spec, view)
+    return [m.evidence() for m in supporting] + sections if status == "documented" else None
 
 
 def draft_queries(checklist: ChecklistSpec, elements: list[ElementResult]) -> list[PhysicianQuery]:

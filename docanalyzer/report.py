@@ -11,13 +11,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ElementStatus = Literal["documented", "incomplete", "missing"]
-ProcedureStatus = Literal["performed", "attempted", "injection_only", "not_documented"]
+ProcedureStatus = Literal["performed", "attempted", "injection_only", "not_documented", "uncertain"]
 Region = Literal["cervical", "thoracic", "lumbosacral"]
 Assertion = Literal["present", "negated", "possible"]
 MentionAssertion = Literal[
     "affirmed", "negated", "possible", "hypothetical", "historical", "family", "template_blank"
 ]
-Verdict = Literal["complete", "needs_query", "deficient", "not_applicable", "error"]
+Verdict = Literal["complete", "needs_query", "deficient", "not_applicable", "needs_review", "error"]
 Severity = Literal["info", "warning", "error"]
 
 REGION_ORDER: tuple[Region, ...] = ("cervical", "thoracic", "lumbosacral")
@@ -37,6 +37,10 @@ class Evidence(_Frozen):
     label: str = Field(description="Target rule label that matched (e.g. CONTRAST_AGENT).")
     assertion: MentionAssertion = Field(
         default="affirmed", description="How the note asserts this mention (ConText)."
+    )
+    discount_reason: str | None = Field(
+        default=None,
+        description="For a discounted mention: why it did not count (its assertion, or the section it sits in).",
     )
 
 
@@ -133,6 +137,25 @@ class InputInfo(_Frozen):
     source: str | None = Field(default=None, description="File path or '-' for stdin.")
 
 
+class ProcedureSignal(_Frozen):
+    """One signal of the procedure decision (patterns/procedure_decision.yaml) found in the note."""
+
+    id: str = Field(description="Signal id, e.g. procedure_named, thecal_entry, other_procedure.")
+    weight: float = Field(description="What it added to the score (negative: evidence against a myelogram here).")
+    description: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class ProcedureDecision(_Frozen):
+    """How the procedure status was decided: the signals found, their weights and the thresholds."""
+
+    score: float
+    done_threshold: float
+    uncertain_threshold: float
+    signals: list[ProcedureSignal]
+    reasons: list[str] = Field(description="The decision in words an auditor can read.")
+
+
 class Report(_Frozen):
     """The documentation review of one note."""
 
@@ -141,6 +164,9 @@ class Report(_Frozen):
     checklist: ChecklistRef
     procedure_status: ProcedureStatus
     procedure_evidence: list[Evidence] = Field(default_factory=list)
+    procedure_decision: ProcedureDecision | None = Field(
+        default=None, description="Signals, weights and reasons behind procedure_status (null when screened out)."
+    )
     regions: list[Region]
     elements: list[ElementResult]
     findings: list[Finding]

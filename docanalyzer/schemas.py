@@ -92,6 +92,9 @@ class SectionRuleSpec(_Strict):
     literal: str = Field(min_length=1)
     pattern: str
     max_scope: int | None = Field(default=None, gt=0, description="Body length limit in tokens.")
+    ends: Literal["sentence", "paragraph"] | None = Field(
+        default=None, description="Close the section after its first sentence, or at the end of its paragraph."
+    )
 
     _pattern = field_validator("pattern")(_check_pattern)
 
@@ -245,3 +248,80 @@ class ChecklistOverlay(_Strict):
     overrides: dict[str, ElementOverride] = Field(default_factory=dict)
     group_overrides: dict[str, GroupOverride] = Field(default_factory=dict)
     medical_necessity: list[str] | None = None
+
+
+# --- procedure decision (patterns/procedure_decision.yaml) ---------------------------------
+
+MentionAssertionName = Literal["affirmed", "negated", "possible", "hypothetical", "historical", "family",
+                               "template_blank"]
+
+
+class MentionRule(_Strict):
+    """Mentions with these labels, optionally next to others (or not), in some sections, with these assertions."""
+
+    labels: list[str] = Field(min_length=1)
+    near: list[str] | None = None
+    not_near: list[str] | None = None
+    window: int = Field(default=0, ge=0, le=3, description="Sentences before/after that count as 'near'.")
+    not_near_window: int = Field(default=0, ge=0, le=3, description="The same for 'not_near'.")
+    sections: list[str] | None = None
+    exclude_sections: list[str] | None = None
+    assertions: list[MentionAssertionName] = Field(default_factory=lambda: ["affirmed"])
+    exclude_metadata: dict[str, str] | None = Field(
+        default=None, description="Skip mentions whose rule metadata has these values (e.g. agent: gadolinium).")
+
+
+class SignalSpec(_Strict):
+    """One way a signal shows in a note: mentions matching ``when``, or a built-in signal."""
+
+    id: str = Field(pattern=r"^[a-z][a-z_]*$")
+    description: str
+    weight: float = Field(description="Added to the score once per signal id (negative: evidence against).")
+    when: MentionRule | None = None
+    builtin: Literal["interpretation"] | None = None
+    core: bool = Field(default=False, description="Can make a note a myelogram on its own (with enough score).")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SignalSpec:
+        if (self.when is None) == (self.builtin is None):
+            raise ValueError("give exactly one of 'when' or 'builtin'")
+        return self
+
+
+class DecisionThresholds(_Strict):
+    done: float
+    uncertain: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DecisionThresholds:
+        if self.uncertain > self.done:
+            raise ValueError("'uncertain' must not be above 'done'")
+        return self
+
+
+class OutcomeSpec(_Strict):
+    """Once a myelogram was done: cues that it was stopped, or that its images are read elsewhere."""
+
+    abort: MentionRule
+    handoff: MentionRule
+
+
+class ProcedureDecisionSpec(_Strict):
+    version: str
+    description: str
+    section_weights: dict[str, float] = Field(description="Multiplier of a positive signal by section; 'default' for the rest.")
+    thresholds: DecisionThresholds
+    signals: list[SignalSpec] = Field(min_length=1)
+    sentence_veto: MentionRule | None = Field(
+        default=None, description="A positive signal does not count in a sentence holding such a mention "
+        "(a past or planned study's details are not this encounter's).")
+    outcome: OutcomeSpec
+
+    @field_validator("section_weights")
+    @classmethod
+    def _has_default(cls, weights: dict[str, float]) -> dict[str, float]:
+        if "default" not in weights:
+            raise ValueError("needs a 'default' weight")
+        if any(not 0.0 <= w <= 1.0 for w in weights.values()):
+            raise ValueError("section weights lie between 0 and 1")
+        return weights

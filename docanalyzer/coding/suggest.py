@@ -57,7 +57,7 @@ def suggest_codes(procedure: ProcedureAssessment) -> list[SuggestedCode]:
     codes: list[SuggestedCode] = []
     where = ", ".join(regions) if regions else "no region stated"
 
-    if procedure.status == "performed" and regions:
+    if procedure.status in {"performed", "uncertain"} and regions:
         if procedure.c12_puncture:
             codes.append(_code("61055", "Contrast entered by C1-C2 (lateral cervical) puncture.", procedure.evidence))
             codes.append(_code(_region_code(regions, SI_ONLY_CODE, "72270"),
@@ -72,7 +72,7 @@ def suggest_codes(procedure: ProcedureAssessment) -> list[SuggestedCode]:
         intended = procedure.intended_regions or ["lumbosacral"]
         codes.append(_code(_region_code(intended, MYELOGRAM_CODE, "62305"),
                            "Myelogram started but not completed (see modifier 53).", procedure.evidence))
-    if codes and procedure.ct_read_in_note and procedure.status in {"performed", "injection_only"}:
+    if codes and procedure.ct_read_in_note and procedure.status in {"performed", "uncertain", "injection_only"}:
         for region in regions or ["lumbosacral"]:
             reason = f"Post-myelogram CT of the {region} spine read in this note."
             codes.append(_code(CT_CODE[region], reason, region_ev))

@@ -52,7 +52,7 @@ def in_procedure_scope(spec: ElementSpec, procedure: ProcedureAssessment) -> boo
         return procedure.status != "not_documented"
     if spec.scope == "imaged":
         return bool(procedure.regions)
-    return procedure.status == "performed" or (
+    return procedure.status in {"performed", "uncertain"} or (
         procedure.status == "injection_only" and procedure.ct_read_in_note
     )
 

@@ -49,7 +49,7 @@ def _accepted(rule: EvidenceRule) -> set[str]:
     return {"affirmed", *rule.also_accept}
 
 
-def _has_near(view: NoteView, mention: Mention, labels: list[str], window: int = 0) -> bool:
+def has_near(view: NoteView, mention: Mention, labels: list[str], window: int = 0) -> bool:
     for sentence in range(mention.sentence - window, mention.sentence + window + 1):
         if any(
             other is not mention and other.label in labels and other.assertion not in _NEAR_REJECTED
@@ -65,6 +65,12 @@ def _hands_off(view: NoteView, start: int, end: int) -> bool:
     return any(m.label == "HANDOFF" for m in inside) and not any(m.label == "FINDING" for m in inside)
 
 
+def _first_paragraph(body: str) -> str:
+    """The body up to its first blank line: a blank template field followed by other fields says nothing."""
+    stripped = body.lstrip()
+    return re.split(r"\n[ \t]*\n", stripped, maxsplit=1)[0]
+
+
 def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidence]:
     """Non-blank bodies of the named sections, as evidence spans (first line of each body)."""
     out: list[Evidence] = []
@@ -72,7 +78,8 @@ def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidenc
         if section.category not in categories:
             continue
         body = view.text[section.body_start : section.end]
-        if len(_WORD.findall(_FILLER.sub(" ", body))) < 2 or _hands_off(view, section.body_start, section.end):
+        if len(_WORD.findall(_FILLER.sub(" ", _first_paragraph(body)))) < 2 \
+                or _hands_off(view, section.body_start, section.end):
             continue
         offset = section.body_start + (len(body) - len(body.lstrip()))
         first_line = view.text[offset : section.end].split("\n", 1)[0].rstrip()
@@ -101,9 +108,9 @@ def evaluate(rule: EvidenceRule, view: NoteView) -> RuleMatch:
             continue
         if rule.has_metadata and rule.has_metadata not in mention.metadata:
             continue
-        if rule.near and not _has_near(view, mention, rule.near, rule.window):
+        if rule.near and not has_near(view, mention, rule.near, rule.window):
             continue
-        if rule.not_near and _has_near(view, mention, rule.not_near):
+        if rule.not_near and has_near(view, mention, rule.not_near):
             continue
         if mention.assertion in accepted:
             result.supporting.append(mention)

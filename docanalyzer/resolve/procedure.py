@@ -1,17 +1,27 @@
-"""Was a myelogram performed in this note? Also: which regions it imaged, how contrast got in.
+"""Was a myelogram done in this note? Also: which regions it imaged, how contrast got in.
 
 A note can mention a myelogram without one being done here (a consult that plans one, a prior
-study, an epidural injection with contrast under fluoroscopy, a plain lumbar puncture). So the
-decision rests on current-encounter cues only: a myelogram/intrathecal-contrast mention that is
-not negated, planned, historical or someone else's, plus entry into the thecal sac.
+study, an epidural injection with contrast under fluoroscopy, a plain lumbar puncture). The
+decision adds up independent signals (``resolve.signals``, weights and thresholds in
+patterns/procedure_decision.yaml): enough evidence -> done (then how far it went), some ->
+``uncertain`` (a person must look), little or evidence against -> ``not_documented``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from docanalyzer.report import REGION_ORDER, Evidence, ProcedureStatus, Region
+from docanalyzer.report import (
+    REGION_ORDER,
+    Evidence,
+    ProcedureDecision,
+    ProcedureSignal,
+    ProcedureStatus,
+    Region,
+)
 from docanalyzer.resolve.mentions import Mention, NoteView
+from docanalyzer.resolve.signals import FoundSignal, core_ids, decision_spec, find_signals, matching, section_weight
+from docanalyzer.schemas import MentionRule, ProcedureDecisionSpec
 
 # Sections that narrate other times or intentions, not this encounter's procedure.
 NOT_THIS_ENCOUNTER = frozenset(
@@ -20,10 +30,6 @@ NOT_THIS_ENCOUNTER = frozenset(
 )
 _IMAGING_CUES = ("MYELOGRAM", "CT_MYELOGRAM", "IMAGES", "INJECTED", "CONTRAST_AGENT",
                  "CONTRAST_GENERIC", "FLUOROSCOPY", "FINDING", "RESULT")
-# An intrathecal word counts as entry into the thecal sac only next to a needle/injection cue.
-_ACCESS_CUES = ("NEEDLE", "INJECTED", "CONTRAST_AGENT", "CONTRAST_GENERIC", "LUMBAR_PUNCTURE",
-                "INTRATHECAL", "INTERSPACE_LEVEL", "MYELOGRAM")
-_LEVEL_CUES = ("NEEDLE", "SITE_CUE", "LUMBAR_PUNCTURE", "INJECTED", "INTRATHECAL")
 _REGION_SECTIONS = frozenset({"title", "findings", "impression", "ct_findings"})
 _REGION_LABELS = {
     "REGION_CERVICAL": ("cervical",),
@@ -31,6 +37,7 @@ _REGION_LABELS = {
     "REGION_LUMBOSACRAL": ("lumbosacral",),
     "REGION_TOTAL": REGION_ORDER,
 }
+_DONE = frozenset({"performed", "attempted", "injection_only", "uncertain"})
 
 
 @dataclass
@@ -44,6 +51,7 @@ class ProcedureAssessment:
     evidence: list[Evidence] = field(default_factory=list)
     abort_evidence: list[Evidence] = field(default_factory=list)
     region_evidence: list[Mention] = field(default_factory=list)
+    decision: ProcedureDecision | None = None
 
 
 def current(view: NoteView, *labels: str, allow_indication: bool = False) -> list[Mention]:
@@ -59,61 +67,83 @@ def _same_sentence(view: NoteView, mention: Mention, labels: tuple[str, ...]) ->
     )
 
 
-def assess(view: NoteView, interpretation_found: bool) -> ProcedureAssessment:
-    myelo = current(view, "MYELOGRAM", "CT_MYELOGRAM")
-    c12 = current(view, "C12_PUNCTURE")
-    # Telegraphic exports often run the whole note under one "Sx:"/"Hx:" header, so entry into the
-    # thecal sac may be read there too; the myelogram mention itself may not (history lives there).
-    access = current(view, "LUMBAR_PUNCTURE", "C12_PUNCTURE", allow_indication=True) + [
-        m for m in current(view, "INTRATHECAL", allow_indication=True) if _same_sentence(view, m, _ACCESS_CUES)
-    ]
-    levels = [m for m in current(view, "INTERSPACE_LEVEL") if _same_sentence(view, m, _LEVEL_CUES)]
-    contrast = current(view, "CONTRAST_AGENT", "CONTRAST_GENERIC")
-    intrathecal_contrast = [
-        m for m in contrast
-        if _same_sentence(view, m, ("INTRATHECAL", "LUMBAR_PUNCTURE", "C12_PUNCTURE", "MYELOGRAM"))
-    ]
-    aborted = current(view, "ABORTED")
-    needle = current(view, "NEEDLE")
-    # Images read elsewhere ("reported separately"), or the patient moved on to CT after the injection.
-    handoff = current(view, "HANDOFF", "CT_TRANSFER")
+def _weighted(view: NoteView, spec: ProcedureDecisionSpec, rule: MentionRule) -> list[Mention]:
+    """Mentions of a rule in sections that count for the procedure."""
+    return [m for m in matching(rule, view) if section_weight(spec, m.section) > 0]
 
-    # Without a myelogram mention, intrathecal contrast must be stated as injected (not e.g.
-    # "subarachnoid ... contrast enhancing" in a CT report).
-    injected = [m for m in intrathecal_contrast if _same_sentence(view, m, ("INJECTED",))]
-    myelo_context = bool(myelo or injected)
-    # Entry into the thecal sac: a puncture, intrathecal contrast, or (in a myelogram note) a
-    # needle placed at a stated interspace.
-    entered = bool(access or intrathecal_contrast or (myelo and levels))
-    evidence = [m.evidence() for m in (myelo[:2] + intrathecal_contrast[:1] + access[:1])]
+
+def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAssessment:
+    """``interpretation``: the evidence that documents the interpretation element, or None."""
+    spec = decision_spec()
+    signals = find_signals(view, interpretation, spec)
+    ids = {s.id for s in signals}
+    score = round(sum(s.weight for s in signals), 2)
+    core_signals = [s for s in signals if s.id in core_ids(spec)]
+    core = bool(core_signals)
+    # "Done" needs the study named or contrast in the thecal sac where this encounter is told
+    # (not only in a history or indication paragraph).
+    firm = any(s.weight >= _full_weight(spec, s.id) for s in core_signals)
+    against = [s for s in signals if s.weight < 0]
+    aborted = matching(spec.outcome.abort, view)
+    handoff = _weighted(view, spec, spec.outcome.handoff)
+    read_images = interpretation is not None and "images_of_region" in ids
 
     status: ProcedureStatus
-    if myelo_context and aborted and (entered or needle):
+    if core and aborted and score >= spec.thresholds.uncertain and not read_images:
         status = "attempted"
-    elif not (myelo_context and entered):
-        status = "not_documented"
-    elif interpretation_found and (not handoff or _conventional_images(view)):
-        status = "performed"
-    elif contrast and (handoff or not interpretation_found):
-        status = "injection_only"
+    elif firm and score >= spec.thresholds.done:
+        if handoff and not (interpretation is not None and ("images_of_region" in ids or _conventional_images(view))):
+            status = "injection_only"
+        else:
+            status = "performed"
+    elif core and (score >= spec.thresholds.uncertain or not against):
+        status = "uncertain"
     else:
-        status = "performed"
+        status = "not_documented"
 
-    ct_read = status != "not_documented" and _ct_read(view, interpretation_found)
-    regions, region_mentions = _regions(view) if status != "not_documented" else ([], [])
+    interpreted = interpretation is not None
+    ct_read = status in _DONE and _ct_read(view, interpreted)
+    regions, region_mentions = _regions(view) if status in _DONE else ([], [])
     intended = list(regions)
     if status == "attempted" or (status == "injection_only" and not ct_read and not _conventional_images(view)):
         regions, region_mentions = [], []
+    cited = [s for s in signals if s.weight > 0] if status in _DONE else against
     return ProcedureAssessment(
         status=status,
         regions=regions,
         intended_regions=intended,
-        intrathecal_access=bool(access) or status != "not_documented",
-        c12_puncture=bool(c12),
+        intrathecal_access="thecal_entry" in ids or status in _DONE,
+        c12_puncture=bool(current(view, "C12_PUNCTURE", allow_indication=True)),
         ct_read_in_note=ct_read,
-        evidence=evidence if status != "not_documented" else [],
+        evidence=[s.evidence[0] for s in cited if s.evidence][:4],
         abort_evidence=[m.evidence() for m in aborted[:2]] if status == "attempted" else [],
         region_evidence=region_mentions,
+        decision=_decision(spec, status, score, signals, core),
+    )
+
+
+def _full_weight(spec: ProcedureDecisionSpec, signal_id: str) -> float:
+    return max(rule.weight for rule in spec.signals if rule.id == signal_id)
+
+
+def _decision(
+    spec: ProcedureDecisionSpec, status: ProcedureStatus, score: float, signals: list[FoundSignal], core: bool
+) -> ProcedureDecision:
+    done, unsure = spec.thresholds.done, spec.thresholds.uncertain
+    found = ", ".join(f"{s.id} ({s.weight:+g})" for s in signals) or "none"
+    if status == "uncertain":
+        why = (f"Score {score:g} lies between {unsure:g} and {done:g}: the signals are too weak or conflict; "
+               "a person must look." if score < done else "")
+    elif status == "not_documented":
+        why = ("No myelogram is named and no contrast reached the thecal sac in this encounter." if not core
+               else f"Score {score:g} is below {unsure:g}, with evidence against a myelogram done here.")
+    else:
+        why = f"Score {score:g} reaches {done:g}: a myelogram was done in this note ({status})."
+    reasons = [r for r in (why, f"Signals: {found}.") if r]
+    return ProcedureDecision(
+        score=score, done_threshold=done, uncertain_threshold=unsure, reasons=reasons,
+        signals=[ProcedureSignal(id=s.id, weight=round(s.weight, 3), description=s.description, evidence=s.evidence)
+                 for s in signals],
     )
 
 

@@ -1,0 +1,104 @@
+"""The procedure signals of one note (patterns/procedure_decision.yaml), each with its evidence.
+
+A signal is counted once, at its strongest mention: the signal's weight times the weight of the
+section the mention sits in (positive signals), or its full weight (negative signals, which are
+evidence against a myelogram done here wherever they are). Assertions are a hard filter: a
+signal counts only mentions asserted as its rule says (by default: affirmed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from docanalyzer.report import Evidence
+from docanalyzer.resolve.evidence_rules import has_near
+from docanalyzer.resolve.mentions import Mention, NoteView
+from docanalyzer.resources import pattern_file
+from docanalyzer.rules import parse_data, validate
+from docanalyzer.schemas import MentionRule, ProcedureDecisionSpec
+
+DECISION_FILE = "procedure_decision.yaml"
+
+
+@lru_cache(maxsize=1)
+def decision_spec() -> ProcedureDecisionSpec:
+    """The shipped decision file, validated (read once per process)."""
+    source = pattern_file(DECISION_FILE)
+    return validate(ProcedureDecisionSpec, parse_data(source), str(source))
+
+
+@dataclass
+class FoundSignal:
+    id: str
+    description: str
+    weight: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def section_weight(spec: ProcedureDecisionSpec, section: str | None) -> float:
+    weights = spec.section_weights
+    return weights.get(section or "default", weights["default"])
+
+
+def matching(rule: MentionRule, view: NoteView) -> list[Mention]:
+    """Mentions that satisfy a rule of the decision file."""
+    out: list[Mention] = []
+    for mention in view.labelled(*rule.labels):
+        if mention.assertion not in rule.assertions:
+            continue
+        if rule.sections is not None and mention.section not in rule.sections:
+            continue
+        if rule.exclude_sections and mention.section in rule.exclude_sections:
+            continue
+        if rule.exclude_metadata and any(mention.metadata.get(k) == v for k, v in rule.exclude_metadata.items()):
+            continue
+        if rule.near and not has_near(view, mention, rule.near, rule.window):
+            continue
+        if rule.not_near and has_near(view, mention, rule.not_near, rule.not_near_window):
+            continue
+        out.append(mention)
+    return out
+
+
+def _vetoed_sentences(view: NoteView, spec: ProcedureDecisionSpec) -> frozenset[int]:
+    return frozenset(m.sentence for m in matching(spec.sentence_veto, view)) if spec.sentence_veto else frozenset()
+
+
+def find_signals(
+    view: NoteView, interpretation: list[Evidence] | None, spec: ProcedureDecisionSpec | None = None
+) -> list[FoundSignal]:
+    """Every signal present in the note, strongest first. ``interpretation`` holds the evidence
+    that makes the checklist's interpretation element documented (None: not documented)."""
+    spec = spec or decision_spec()
+    vetoed = _vetoed_sentences(view, spec)
+    found: dict[str, FoundSignal] = {}
+    for rule in spec.signals:
+        if rule.builtin == "interpretation":
+            if interpretation is None:
+                continue
+            evidence, weight = interpretation, rule.weight
+        else:
+            assert rule.when is not None  # the schema gives a signal either 'when' or 'builtin'
+            mentions = matching(rule.when, view)
+            if rule.weight > 0:
+                mentions = [m for m in mentions if m.sentence not in vetoed]
+            if not mentions:
+                continue
+            if rule.weight > 0:
+                mentions = sorted(mentions, key=lambda m: -section_weight(spec, m.section))
+                weight = rule.weight * section_weight(spec, mentions[0].section)
+            else:
+                weight = rule.weight
+            evidence = [m.evidence() for m in mentions]
+        if weight == 0:
+            continue
+        known = found.get(rule.id)
+        if known is None or abs(weight) > abs(known.weight):
+            found[rule.id] = FoundSignal(rule.id, rule.description, weight, evidence[:3])
+    return sorted(found.values(), key=lambda s: -s.weight)
+
+
+def core_ids(spec: ProcedureDecisionSpec | None = None) -> frozenset[str]:
+    spec = spec or decision_spec()
+    return frozenset(rule.id for rule in spec.signals if rule.core)
