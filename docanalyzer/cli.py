@@ -18,6 +18,7 @@ from typing import Annotated, TextIO
 import typer
 
 from docanalyzer.errors import RuleFileError
+from docanalyzer.metamorphic_cli import register as register_metamorphic
 
 EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_INPUT_ERRORS = 0, 1, 2, 3
 
@@ -32,6 +33,7 @@ app = typer.Typer(
     help="Check procedure notes for the documentation a coding auditor needs (CPT 62302-62305 family). "
     + EXIT_CODES_HELP,
 )
+register_metamorphic(app)
 
 
 class OutputFormat(str, Enum):
@@ -183,8 +185,12 @@ def checklists() -> None:
         typer.echo(f"{spec.id}\t{spec.version}\t{spec.title}")
 
 
-@app.command(help="Show every rule match in a note with its section and ConText assertion (for rule authors).")
-def explain(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+@app.command(help="Show every rule match in a note with its section and ConText assertion (for rule authors); "
+                  "--procedure shows the procedure decision: signals, weights, sentences and thresholds.")
+def explain(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    procedure: Annotated[bool, typer.Option("--procedure", help="Explain the procedure decision only.")] = False,
+) -> None:
     from docanalyzer.analyzer import Analyzer
     from docanalyzer.inputs import read_note_file
     from docanalyzer.normalize import normalize
@@ -194,6 +200,9 @@ def explain(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) 
     if item.text is None:
         raise _fail(f"{item.error_code.value if item.error_code else ''}: {item.error_message}")
     analyzer = Analyzer()
+    if procedure:
+        typer.echo(explain_procedure(analyzer.analyze_input(item), item.text))
+        return
     doc = analyzer.nlp.make_doc(normalize(item.text))
     analyzer.component.annotate(doc)
     view = build_view(doc)
@@ -203,16 +212,39 @@ def explain(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) 
         typer.echo(f"{m.start:>6}-{m.end:<6} {m.label:<22} {m.assertion:<14} {m.section or '-':<14} {m.text!r}")
 
 
+def explain_procedure(report, text: str) -> str:
+    """The procedure decision of one report as a table: signal, weight, line, section, evidence."""
+    decision = report.procedure_decision
+    lines = [f"procedure_status: {report.procedure_status}   verdict: {report.verdict}"]
+    if decision is None:
+        return "\n".join([*lines, "no decision: the note has no procedure cue at all (screened out)"])
+    lines.append(f"score {decision.score:g}   done at >= {decision.done_threshold:g}   "
+                 f"uncertain at >= {decision.uncertain_threshold:g}")
+    for signal in decision.signals:
+        for index, ev in enumerate(signal.evidence or [None]):
+            head = f"{signal.id:<22}{signal.weight:>+7.2f}  " if index == 0 else " " * 31
+            line = text.count("\n", 0, ev.start) + 1 if ev else 0
+            where = f"line {line:<4} [{ev.section or '-'}] {ev.text[:60]!r}" if ev else ""
+            lines.append(head + where)
+    lines += [f"- {reason}" for reason in decision.reasons]
+    return "\n".join(lines)
+
+
 @app.command(help="Evaluate against annotated notes (NAME.txt + NAME.gold.json) and print the figures.")
 def evaluate(
     gold_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    aggregate: Annotated[bool, typer.Option(
+        "--aggregate", help="Figures and error categories only, no note names or text (for eval/heldout).")] = False,
 ) -> None:
-    from docanalyzer.evaluation import evaluate_corpus, render_table
+    from docanalyzer.evaluation import aggregate_only, evaluate_corpus, render_table
 
     result = evaluate_corpus(gold_dir)
-    text = json.dumps(result, indent=2) if output_format == "json" else render_table(result)
+    if output_format == "json":
+        text = json.dumps(aggregate_only(result) if aggregate else result, indent=2)
+    else:
+        text = render_table(result, aggregate=aggregate)
     if output is None:
         typer.echo(text)
     else:

@@ -132,7 +132,24 @@ def _compare(totals: dict[str, int], key: str, note: str, field: str, expected: 
                               "evidence": list(evidence)})
 
 
-def render_table(result: dict[str, Any]) -> str:
+def error_categories(result: dict[str, Any]) -> list[tuple[str, int]]:
+    """Disagreements counted by (field, expected -> got), with no note names: what may be looked at
+    for the held-out split, whose notes the rule authors never read."""
+    counts: dict[str, int] = {}
+    for d in result["disagreements"]:
+        key = f"{d['field']}: expected {d['expected']} -> got {d['got']}"
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def aggregate_only(result: dict[str, Any]) -> dict[str, Any]:
+    """The result without per-note disagreements (note names, evidence), with error categories."""
+    out = {k: v for k, v in result.items() if k != "disagreements"}
+    out["error_categories"] = dict(error_categories(result))
+    return out
+
+
+def render_table(result: dict[str, Any], *, aggregate: bool = False) -> str:
     lines = [f"Notes: {result['notes']}", "",
              f"{'element':<32}{'P':>7}{'R':>7}{'F1':>7}{'TP':>5}{'FP':>5}{'FN':>5}{'TN':>5}{'3-way':>8}"]
     for element_id, e in result["elements"].items():
@@ -151,6 +168,8 @@ def render_table(result: dict[str, Any]) -> str:
         "",
         f"Disagreements ({len(result['disagreements'])}):",
     ]
+    if aggregate:
+        return "\n".join(lines + [f"  {count:>4}  {category}" for category, count in error_categories(result)])
     for d in result["disagreements"]:
         evidence = "; ".join(d["evidence"]) if d["evidence"] else "(no evidence)"
         lines.append(

@@ -17,8 +17,9 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 
 
 # A line break inside a sentence that was wrapped at a fixed width: the line before is long and
-# does not end a sentence or a field, and the next line goes on in lower case or with a number.
-_WRAPPED = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])\n(?=[a-z0-9(])")
+# does not end a sentence or a field, and the next line goes on in lower case or with a number
+# (trailing spaces, or the CR of a CRLF, before the break do not matter).
+_WRAPPED = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[a-z0-9(])")
 
 
 def normalize(text: str) -> str:
@@ -28,4 +29,4 @@ def normalize(text: str) -> str:
     text = _OTHER_BREAKS.sub("\n", text)
     text = _CONTROLS.sub(" ", text)
     text = _SPACES.sub(" ", text)
-    return _WRAPPED.sub(r"\1 ", text)
+    return _WRAPPED.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)

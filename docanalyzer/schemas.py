@@ -180,7 +180,7 @@ class GroupSpec(_Strict):
 
 class VerdictSpec(_Strict):
     query_threshold: float = Field(ge=0, le=100)
-    meanings: dict[Literal["complete", "needs_query", "deficient", "not_applicable"], str]
+    meanings: dict[Literal["complete", "needs_query", "deficient", "not_applicable", "needs_review"], str]
 
 
 class ChecklistSpec(_Strict):
@@ -309,7 +309,8 @@ class OutcomeSpec(_Strict):
 class ProcedureDecisionSpec(_Strict):
     version: str
     description: str
-    section_weights: dict[str, float] = Field(description="Multiplier of a positive signal by section; 'default' for the rest.")
+    section_weights: dict[str, float] = Field(
+        description="Multiplier of a positive signal by section; 'default' for the rest.")
     thresholds: DecisionThresholds
     signals: list[SignalSpec] = Field(min_length=1)
     sentence_veto: MentionRule | None = Field(

@@ -48,7 +48,7 @@ def test_queries_and_discounted_mentions_are_shown(analyzer) -> None:
     for query in report.queries:
         assert f"    {query.element_id} ({query.status}):" in out
     assert "      - Clinically undetermined" in out
-    assert 'discounted: "Contrast agent" (template_blank)' in out
+    assert 'discounted: "Contrast agent" (an unfilled template field)' in out
     negations = format_text(sample(analyzer, "03_negation_traps"))
     assert '"pacemaker" (negated)' in negations
 

@@ -37,11 +37,12 @@ from typing import TextIO
 from docanalyzer import __version__
 from docanalyzer.report import ElementResult, Evidence, Report
 
-VERDICTS = ("complete", "needs_query", "deficient", "not_applicable", "error")
+VERDICTS = ("complete", "needs_query", "deficient", "needs_review", "not_applicable", "error")
 VERDICT_LABEL = {
     "complete": "Complete",
     "needs_query": "Needs query",
     "deficient": "Deficient",
+    "needs_review": "Needs review",
     "not_applicable": "Not applicable",
     "error": "Not analyzed",
 }
@@ -49,6 +50,7 @@ VERDICT_HELP = {
     "complete": "Every required element is documented.",
     "needs_query": "A required element is missing or incomplete; send a physician query.",
     "deficient": "The note does not support the code as written; hold the claim.",
+    "needs_review": "Whether a myelogram was done here is uncertain; a person must look.",
     "not_applicable": "No myelogram in this note; the checklist does not apply.",
     "error": "The note could not be analyzed.",
 }
@@ -56,6 +58,7 @@ VERDICT_FILL = {
     "complete": "#2f7d4f",
     "needs_query": "#b7791f",
     "deficient": "#b42318",
+    "needs_review": "#1f5fa8",
     "not_applicable": "#7b8794",
     "error": "#6b3fa0",
 }
@@ -123,6 +126,7 @@ border:1px solid transparent}
 .v-needs_query{background:var(--warn-bg);color:var(--warn);border-color:#efc97a}
 .v-deficient{background:var(--bad-bg);color:var(--bad);border-color:#f3b1a9}
 .v-not_applicable{background:var(--na-bg);color:var(--na);border-color:#c7ced6}
+.v-needs_review{background:#e6f0fb;color:#1f5fa8;border-color:#a9c8ec}
 .v-error{background:var(--err-bg);color:var(--err);border-color:#cdb6ea}
 .note{background:var(--panel);border:1px solid var(--line);border-radius:8px;margin:22px 0;overflow:hidden}
 .note-head{display:flex;flex-wrap:wrap;align-items:center;gap:8px 18px;padding:14px 18px;
@@ -130,7 +134,8 @@ border-bottom:1px solid var(--line);background:#fafbfc}
 .note-head h2{flex:1 1 420px;overflow-wrap:break-word;min-width:0}
 .note-head .idx{color:var(--faint);font-weight:400;margin-right:6px}
 .note.vb-complete{border-top:4px solid var(--ok)}.note.vb-needs_query{border-top:4px solid #d69e2e}
-.note.vb-deficient{border-top:4px solid var(--bad)}.note.vb-not_applicable{border-top:4px solid #9aa5b1}
+.note.vb-deficient{border-top:4px solid var(--bad)}
+.note.vb-needs_review{border-top:4px solid #1f5fa8}.note.vb-not_applicable{border-top:4px solid #9aa5b1}
 .note.vb-error{border-top:4px solid var(--err)}
 .score{font-size:1.6rem;font-weight:700;font-variant-numeric:tabular-nums;line-height:1}
 .score small{font-size:.8rem;color:var(--muted);font-weight:400}
@@ -663,6 +668,7 @@ class HtmlReport:
             ("t-complete", str(self.verdicts["complete"]), "complete"),
             ("t-needs_query", str(self.verdicts["needs_query"]), "need a physician query"),
             ("t-deficient", str(self.verdicts["deficient"]), "deficient"),
+            ("t-needs_review", str(self.verdicts["needs_review"]), "need a person to review"),
             ("", str(self.verdicts["not_applicable"]), "checklist not applicable"),
             ("t-error", str(self.verdicts["error"]), "could not be analyzed"),
             ("", str(self.queries), "query drafts"),

@@ -14,10 +14,11 @@ from docanalyzer.report import Report
 _MARK = {"documented": "[x]", "incomplete": "[~]", "missing": "[ ]"}
 _COLOUR = {"documented": "green", "incomplete": "yellow", "missing": "red"}
 VERDICT_COLOUR = {
-    "complete": "green", "needs_query": "yellow", "deficient": "red", "not_applicable": None, "error": "red",
+    "complete": "green", "needs_query": "yellow", "deficient": "red", "needs_review": "blue", "not_applicable": None,
+    "error": "red",
 }
 _SEVERITY_COLOUR = {"info": None, "warning": "yellow", "error": "red"}
-VERDICT_ORDER = ("complete", "needs_query", "deficient", "not_applicable", "error")
+VERDICT_ORDER = ("complete", "needs_query", "deficient", "needs_review", "not_applicable", "error")
 _MAX_DISCOUNTED = 3
 
 
@@ -50,6 +51,9 @@ def format_text(report: Report, *, colour: bool = False, width: int = 100) -> st
         f"  Procedure: {report.procedure_status} (regions: {regions})   "
         f"Score: {report.score:g}/100   Verdict: {verdict}"
     )
+    decision = report.procedure_decision
+    if decision is not None and report.procedure_status in {"uncertain", "not_documented"} and decision.signals:
+        lines.append(f"  Why: {decision.reasons[0]}")
     review = report.code_review
     codes = ", ".join(c.code for c in review.suggested_codes) or "none supported"
     mods = ", ".join(m.code for m in review.modifiers)
@@ -64,7 +68,7 @@ def format_text(report: Report, *, colour: bool = False, width: int = 100) -> st
         line = f"  {mark} {element.id:<{width_id}}  {status}  {quote}"
         lines.append(line + (f"  ({values})" if values else ""))
         if element.discounted and element.status != "documented":
-            shown = ", ".join(f'"{_one_line(d.text)[:40]}" ({d.assertion})'
+            shown = ", ".join(f"\"{_one_line(d.text)[:40]}\" ({d.discount_reason or d.assertion})"
                               for d in element.discounted[:_MAX_DISCOUNTED])
             extra = len(element.discounted) - _MAX_DISCOUNTED
             more = f" +{extra} more" if extra > 0 else ""

@@ -20,24 +20,50 @@ from docanalyzer.pipeline.fast_matching import doc_text
 
 _LINE_BREAK = re.compile(r"\n[ \t\n]*(?=\S)")
 _AFTER_FULL_STOP = re.compile(r"(?<=[.?!])[ \t]+(?=[A-Z0-9]|[^\w\s])")
+# Notes typed or exported in lower case still end their sentences with a full stop; a lower-case
+# word after one starts a sentence unless the word before is an abbreviation or an initial.
+_BEFORE_LOWER = re.compile(r"(\S+)[.?!][ \t]+(?=[a-z])")
+_ABBREVIATIONS = frozenset(
+    ["dr", "mr", "mrs", "ms", "vs", "approx", "e.g", "i.e", "etc", "cf", "al", "inc", "jr", "sr", "st", "pt",
+     "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
+)
 _CLOSES_LINE = frozenset(".?!:;")
 
 
 def sentence_start_chars(text: str) -> list[int]:
     """Character offsets where a sentence starts (besides 0)."""
     starts = [m.end() for m in _AFTER_FULL_STOP.finditer(text)]
+    starts += [m.end() for m in _BEFORE_LOWER.finditer(text) if _ends_sentence(m.group(1))]
+    all_caps = not any(c.islower() for c in text)
     for match in _LINE_BREAK.finditer(text):
         previous = match.start() - 1
         while previous >= 0 and text[previous] in " \t":
             previous -= 1
+        goes_on = text[match.end()].islower() or (all_caps and _wrapped_in_capitals(text, previous, match.end()))
         wrapped = (
             match.group().count("\n") == 1
             and (previous < 0 or text[previous] not in _CLOSES_LINE)
-            and text[match.end()].islower()
+            and goes_on
         )
         if not wrapped:
             starts.append(match.end())
     return starts
+
+
+_FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Z][A-Z0-9 /&()'.-]{0,40}(?::|\|)")
+
+
+def _wrapped_in_capitals(text: str, previous: int, next_start: int) -> bool:
+    """In a note written all in capitals, a long line without closing punctuation that is followed
+    by a line not starting with a field label was wrapped mid-sentence."""
+    line_start = text.rfind("\n", 0, max(previous, 0)) + 1
+    return previous - line_start >= 40 and not _FIELD_START.match(text, next_start)
+
+
+def _ends_sentence(word: str) -> bool:
+    """Whether a full stop after ``word`` ends a sentence (not "dr.", "e.g.", "vs." or an initial)."""
+    core = word.lower().lstrip("([\"'")
+    return len(core.strip(".")) > 1 and core not in _ABBREVIATIONS
 
 
 def set_line_sentences(doc: Doc) -> Doc:

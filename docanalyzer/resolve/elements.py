@@ -15,20 +15,14 @@ _SCOPE_REASON = {
     "imaged": "No myelographic images of any region are documented in this note.",
     "interpreted": "No myelographic images were interpreted in this note.",
 }
-_DISCOUNT_WORDS = {
-    "negated": "negated",
-    "hypothetical": "planned or hypothetical",
-    "historical": "historical",
-    "family": "about a family member",
-    "template_blank": "an unfilled template field",
-    "possible": "uncertain",
-    "affirmed": "outside the expected context",
-}
+Discounted = tuple[Mention, str]  # a mention that did not count, and why
 
 
-def raw_status(spec: ElementSpec, view: NoteView) -> tuple[ElementStatus, list[Mention], list[Evidence], list[Mention]]:
+def raw_status(
+    spec: ElementSpec, view: NoteView
+) -> tuple[ElementStatus, list[Mention], list[Evidence], list[Discounted]]:
     """Status from the evidence rules alone, before the procedure scope is applied."""
-    discounted: list[Mention] = []
+    discounted: list[Discounted] = []
     for status, rules in (("documented", spec.documented_when), ("incomplete", spec.incomplete_when)):
         supporting: list[Mention] = []
         sections: list[Evidence] = []
@@ -38,8 +32,9 @@ def raw_status(spec: ElementSpec, view: NoteView) -> tuple[ElementStatus, list[M
             sections.extend(match.section_evidence)
             discounted.extend(match.discounted)
         if supporting or sections:
-            return status, _unique(supporting), sections, _unique(discounted)  # type: ignore[return-value]
-    return "missing", [], [], _unique(discounted)
+            supporting = _unique(supporting)
+            return status, supporting, sections, _unique_discounted(discounted, supporting)  # type: ignore[return-value]
+    return "missing", [], [], _unique_discounted(discounted, [])
 
 
 def in_procedure_scope(spec: ElementSpec, procedure: ProcedureAssessment) -> bool:
@@ -63,7 +58,8 @@ def resolve_element(
     status, supporting, section_evidence, discounted = raw_status(spec, view)
     in_scope = in_procedure_scope(spec, procedure)
     if not in_scope:
-        discounted = _unique(discounted + supporting)
+        scope_reason = _SCOPE_REASON[spec.scope]
+        discounted = _unique_discounted(discounted + [(m, scope_reason) for m in supporting], [])
         status, supporting, section_evidence = "missing", [], []
         reason = _SCOPE_REASON[spec.scope]
     else:
@@ -77,7 +73,7 @@ def resolve_element(
         required=spec.required,
         weight=spec.weight,
         evidence=evidence[:MAX_EVIDENCE],
-        discounted=[m.evidence() for m in discounted][:MAX_EVIDENCE],
+        discounted=[m.evidence(why) for m, why in discounted][:MAX_EVIDENCE],
         values=extracted,
         reason=reason,
     )
@@ -100,14 +96,27 @@ def _unique(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-def _reason(spec: ElementSpec, status: str, supporting: list[Mention], discounted: list[Mention]) -> str:
+def _unique_discounted(discounted: list[Discounted], supporting: list[Mention]) -> list[Discounted]:
+    """One entry per mention (first reason wins), never a mention that supports the status."""
+    counted = {(m.start, m.end, m.label) for m in supporting}
+    seen: set[tuple[int, int, str]] = set()
+    out: list[Discounted] = []
+    for mention, why in sorted(discounted, key=lambda d: d[0].start):
+        key = (mention.start, mention.end, mention.label)
+        if key not in seen and key not in counted:
+            seen.add(key)
+            out.append((mention, why))
+    return out
+
+
+def _reason(spec: ElementSpec, status: str, supporting: list[Mention], discounted: list[Discounted]) -> str:
     if status == "documented":
         return f"{spec.name}: documented."
     if status == "incomplete":
         return spec.incomplete_reason or f"{spec.name}: mentioned but incomplete."
     if discounted:
-        kinds = sorted({_DISCOUNT_WORDS[m.assertion] for m in discounted})
-        return f"{spec.name}: only mentioned as " + ", ".join(kinds) + "."
+        kinds = sorted({why for _, why in discounted})
+        return f"{spec.name}: mentioned, but not counted: " + "; ".join(kinds) + "."
     return f"{spec.name}: not found in the note."
 
 

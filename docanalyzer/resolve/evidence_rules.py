@@ -26,15 +26,33 @@ _FILLER = re.compile(
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
 
+ASSERTION_REASON = {
+    "negated": "negated",
+    "hypothetical": "planned or hypothetical",
+    "historical": "historical",
+    "family": "about a family member",
+    "template_blank": "an unfilled template field",
+    "possible": "uncertain",
+    "affirmed": "outside the expected context",
+}
+
+
 @dataclass
 class RuleMatch:
     supporting: list[Mention] = field(default_factory=list)
-    discounted: list[Mention] = field(default_factory=list)
+    discounted: list[tuple[Mention, str]] = field(default_factory=list)
     section_evidence: list[Evidence] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
         return bool(self.supporting or self.section_evidence)
+
+
+def _section_reason(mention: Mention) -> str:
+    if mention.assertion != "affirmed":
+        return ASSERTION_REASON[mention.assertion]
+    where = mention.section.replace("_", " ") if mention.section else "unlabelled"
+    return f"in the {where} section, which this element does not count"
 
 
 def _section_ok(rule: EvidenceRule, section: str | None) -> bool:
@@ -68,7 +86,7 @@ def _hands_off(view: NoteView, start: int, end: int) -> bool:
 def _first_paragraph(body: str) -> str:
     """The body up to its first blank line: a blank template field followed by other fields says nothing."""
     stripped = body.lstrip()
-    return re.split(r"\n[ \t]*\n", stripped, maxsplit=1)[0]
+    return re.split(r"\n[ \t\r]*\n", stripped, maxsplit=1)[0]
 
 
 def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidence]:
@@ -105,6 +123,7 @@ def evaluate(rule: EvidenceRule, view: NoteView) -> RuleMatch:
     accepted = _accepted(rule)
     for mention in view.by_label.get(rule.label or "", ()):
         if not _section_ok(rule, mention.section):
+            result.discounted.append((mention, _section_reason(mention)))
             continue
         if rule.has_metadata and rule.has_metadata not in mention.metadata:
             continue
@@ -115,5 +134,5 @@ def evaluate(rule: EvidenceRule, view: NoteView) -> RuleMatch:
         if mention.assertion in accepted:
             result.supporting.append(mention)
         else:
-            result.discounted.append(mention)
+            result.discounted.append((mention, ASSERTION_REASON[mention.assertion]))
     return result

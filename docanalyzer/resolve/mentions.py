@@ -40,7 +40,7 @@ class Mention:
     categories: frozenset[str]
     metadata: dict = field(default_factory=dict, hash=False, compare=False)
 
-    def evidence(self) -> Evidence:
+    def evidence(self, discount_reason: str | None = None) -> Evidence:
         return Evidence(
             text=self.text,
             start=self.start,
@@ -48,6 +48,7 @@ class Mention:
             section=self.section,
             label=self.label,
             assertion=self.assertion,
+            discount_reason=discount_reason,
         )
 
 

@@ -37,6 +37,7 @@ _REGION_LABELS = {
     "REGION_LUMBOSACRAL": ("lumbosacral",),
     "REGION_TOTAL": REGION_ORDER,
 }
+_STARTED = frozenset({"thecal_entry", "needle_level", "intrathecal_contrast", "contrast_given"})
 _DONE = frozenset({"performed", "attempted", "injection_only", "uncertain"})
 
 
@@ -89,14 +90,16 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
     read_images = interpretation is not None and "images_of_region" in ids
 
     status: ProcedureStatus
-    if core and aborted and score >= spec.thresholds.uncertain and not read_images:
+    # Attempted: stopped after it started (a needle, a puncture or contrast), not cancelled beforehand.
+    started = bool(ids & _STARTED) or bool(current(view, "NEEDLE"))
+    if core and aborted and started and (firm or score >= spec.thresholds.uncertain) and not read_images:
         status = "attempted"
     elif firm and score >= spec.thresholds.done:
         if handoff and not (interpretation is not None and ("images_of_region" in ids or _conventional_images(view))):
             status = "injection_only"
         else:
             status = "performed"
-    elif core and (score >= spec.thresholds.uncertain or not against):
+    elif (firm and (score >= spec.thresholds.uncertain or not against)) or (core and score >= spec.thresholds.done):
         status = "uncertain"
     else:
         status = "not_documented"
@@ -136,7 +139,8 @@ def _decision(
                "a person must look." if score < done else "")
     elif status == "not_documented":
         why = ("No myelogram is named and no contrast reached the thecal sac in this encounter." if not core
-               else f"Score {score:g} is below {unsure:g}, with evidence against a myelogram done here.")
+               else f"Score {score:g} is below {unsure:g}: the myelogram is named only in a history or indication "
+               "paragraph, or with evidence against one done here.")
     else:
         why = f"Score {score:g} reaches {done:g}: a myelogram was done in this note ({status})."
     reasons = [r for r in (why, f"Signals: {found}.") if r]
