@@ -22,11 +22,28 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 _WRAPPED = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[a-z0-9(])")
 
 
+# Dictation read back by speech recognition keeps the spoken punctuation as words ("... 8 months
+# period He has ..."); each becomes its mark padded with spaces, so sentences end where they should.
+_SPOKEN = (
+    (re.compile(r"[ \t]+(?:period|full stop)(?=[ \t]+[A-Z0-9]|[ \t]*(?:\n|$))"), "."),
+    (re.compile(r"[ \t]+comma(?=[ \t])"), ","),
+    (re.compile(r"[ \t]+(?:new line|next line|new paragraph)(?=[ \t]|$)", re.IGNORECASE), "\n"),
+)
+
+
+def _spoken_punctuation(text: str) -> str:
+    for pattern, mark in _SPOKEN:
+        text = pattern.sub(lambda m, mark=mark: mark + " " * (len(m.group()) - 1), text)
+    return text
+
+
 def normalize(text: str) -> str:
     """Return ``text`` with the same length, with line breaks, controls and odd spaces tamed,
-    and hard-wrapped lines joined (the wrapping newline becomes a space)."""
+    spoken punctuation of dictation written as marks, and hard-wrapped lines joined (the wrapping
+    newline becomes a space)."""
     text = _CRLF.sub(" ", text)
     text = _OTHER_BREAKS.sub("\n", text)
     text = _CONTROLS.sub(" ", text)
     text = _SPACES.sub(" ", text)
+    text = _spoken_punctuation(text)
     return _WRAPPED.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)

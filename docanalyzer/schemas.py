@@ -304,6 +304,7 @@ class OutcomeSpec(_Strict):
 
     abort: MentionRule
     handoff: MentionRule
+    no_films: MentionRule
 
 
 class ProcedureDecisionSpec(_Strict):

@@ -95,7 +95,8 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
     if core and aborted and started and (firm or score >= spec.thresholds.uncertain) and not read_images:
         status = "attempted"
     elif firm and score >= spec.thresholds.done:
-        if handoff and not (interpretation is not None and ("images_of_region" in ids or _conventional_images(view))):
+        films = "images_of_region" in ids or _conventional_images(view)
+        if _weighted(view, spec, spec.outcome.no_films) or (handoff and not (interpretation is not None and films)):
             status = "injection_only"
         else:
             status = "performed"
