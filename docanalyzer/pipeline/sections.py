@@ -8,10 +8,11 @@ Parent/child section rules are not used by docanalyzer's section file and are no
 Two things the stock component cannot express, both needed for notes as EHRs deliver them:
 - headers in running text ("... no block. IMPRESSION: ..."), as in notes exported as one
   paragraph: a header that does not start a line counts when it ends with a colon and follows a
-  full stop, or is written in capitals;
+  full stop, or starts with a capital letter;
 - sections that end with their paragraph (``ends: paragraph`` in sections.json: history,
   indication, plan...), so an "Hx:" line at the top does not swallow the procedure below it, and
-  sections that end with their first sentence (``ends: sentence``: the procedure title).
+  sections that end with their first sentence (``ends: sentence``: the procedure title; and a
+  paragraph-type field found in running text, such as "... Allergies: none. ...").
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ def _inline_header_ok(text: str, start: int, end: int) -> bool:
         return False
     if _AFTER_SENTENCE.search(text[max(0, start - 4) : start]):
         return True
-    # In capitals after running text ("... L4-5 FINDINGS: ..."); not a field label such as "Prior CT:".
+    # Capitalized after running text ("... L4-5 FINDINGS: ...", "... (lumbar approach) Reason for exam: ..."),
+    # as notes flattened to one paragraph carry them; not a field label such as "Prior CT:".
     letters = [c for c in header if c.isalpha()]
-    return len(letters) >= 4 and all(c.isupper() for c in letters) and len(text[line_start:start].split()) >= 3
+    return len(letters) >= 4 and header[0].isupper() and len(text[line_start:start].split()) >= 3
 
 
 def paragraph_end(text: str, header_start: int, body_start: int, limit: int) -> int:
@@ -111,6 +113,9 @@ class LeanSectionizer(Sectionizer):
         mode = getattr(self, "ends", {}).get(category)
         if mode is None or end >= body_end:
             return body_end
+        header_char = doc[start].idx
+        if mode == "paragraph" and text[text.rfind("\n", 0, header_char) + 1 : header_char].strip(" \t-*\u2022>#"):
+            mode = "sentence"  # a field in running text ("... Allergies: none. ...") ends with its sentence
         if mode == "sentence":
             following = next((t.i for t in doc[end + 1 : body_end] if t.is_sent_start), body_end)
             return max(following, end + 1)

@@ -28,12 +28,16 @@ _ABBREVIATIONS = frozenset(
      "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
 )
 _CLOSES_LINE = frozenset(".?!:;")
+# A field label in running text ("... DOB: 07/30/1961 Exam: LUMBAR MYELOGRAM Reason for exam: ...",
+# as notes flattened to one paragraph carry them) starts a sentence, so ConText scopes stop there.
+_FIELD_LABEL = re.compile(r"(?<=[ \t])(?=[A-Z][A-Za-z/&()'-]*(?:[ \t]+[A-Za-z/&()'-]+){0,3}:[ \t])")
 
 
 def sentence_start_chars(text: str) -> list[int]:
     """Character offsets where a sentence starts (besides 0)."""
     starts = [m.end() for m in _AFTER_FULL_STOP.finditer(text)]
     starts += [m.end() for m in _BEFORE_LOWER.finditer(text) if _ends_sentence(m.group(1))]
+    starts += [m.start() for m in _FIELD_LABEL.finditer(text)]
     all_caps = not any(c.islower() for c in text)
     for match in _LINE_BREAK.finditer(text):
         previous = match.start() - 1
