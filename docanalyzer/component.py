@@ -18,7 +18,7 @@ from docanalyzer.pipeline.build import (
     build_target_matcher,
     quiet_third_party_logs,
 )
-from docanalyzer.pipeline.sentences import set_line_sentences
+from docanalyzer.pipeline.sentences import set_line_sentences, start_sentences_at_sections
 from docanalyzer.report import ChecklistRef, ElementResult, Evidence, InputInfo, PhysicianQuery, Report
 from docanalyzer.resolve import elements as element_resolver
 from docanalyzer.resolve import evidence_rules
@@ -51,12 +51,14 @@ class DocAnalyzerComponent:
         return doc
 
     def annotate(self, doc: Doc) -> Doc:
-        """Sentences (unless the host pipeline set them), targets, ConText, sections."""
+        """Sentences (unless the host pipeline set them), sections (whose headers start sentences),
+        targets, ConText."""
         if not doc.has_annotation("SENT_START"):
             set_line_sentences(doc)
+        self.sectionizer(doc)
+        start_sentences_at_sections(doc)
         self.target_matcher(doc)
         self.context(doc)
-        self.sectionizer(doc)
         return doc
 
     def report(

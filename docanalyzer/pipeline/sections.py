@@ -117,7 +117,8 @@ class LeanSectionizer(Sectionizer):
         if mode == "paragraph" and text[text.rfind("\n", 0, header_char) + 1 : header_char].strip(" \t-*\u2022>#"):
             mode = "sentence"  # a field in running text ("... Allergies: none. ...") ends with its sentence
         if mode == "sentence":
-            following = next((t.i for t in doc[end + 1 : body_end] if t.is_sent_start), body_end)
+            # the first sentence of the body; a list number ("1.") alone is no sentence
+            following = next((t.i for t in doc[end + 3 : body_end] if t.is_sent_start), body_end)
             return max(following, end + 1)
         limit_char = doc[body_end - 1].idx + len(doc[body_end - 1])
         end_char = paragraph_end(text, doc[start].idx, doc[end].idx, limit_char)

@@ -28,16 +28,12 @@ _ABBREVIATIONS = frozenset(
      "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
 )
 _CLOSES_LINE = frozenset(".?!:;")
-# A field label in running text ("... DOB: 07/30/1961 Exam: LUMBAR MYELOGRAM Reason for exam: ...",
-# as notes flattened to one paragraph carry them) starts a sentence, so ConText scopes stop there.
-_FIELD_LABEL = re.compile(r"(?<=[ \t])(?=[A-Z][A-Za-z/&()'-]*(?:[ \t]+[A-Za-z/&()'-]+){0,3}:[ \t])")
 
 
 def sentence_start_chars(text: str) -> list[int]:
     """Character offsets where a sentence starts (besides 0)."""
     starts = [m.end() for m in _AFTER_FULL_STOP.finditer(text)]
     starts += [m.end() for m in _BEFORE_LOWER.finditer(text) if _ends_sentence(m.group(1))]
-    starts += [m.start() for m in _FIELD_LABEL.finditer(text)]
     all_caps = not any(c.islower() for c in text)
     for match in _LINE_BREAK.finditer(text):
         previous = match.start() - 1
@@ -93,6 +89,16 @@ MAX_SENTENCE_TOKENS = 200
 """A run of text with no line break or full stop (a pasted blob, a list joined with commas) is cut
 every this many tokens: ConText compares the matches inside a sentence pairwise, so an unbounded
 sentence would make analysis time grow with its square."""
+
+
+def start_sentences_at_sections(doc: Doc) -> Doc:
+    """A section header starts a sentence, also in running text ("... DOB: 07/30/1961 Reason for
+    exam: ...", as notes flattened to one paragraph carry them), so ConText scopes stop there."""
+    for section in getattr(doc._, "sections", None) or []:
+        start = section.title_span[0]
+        if 0 < start < len(doc) and not doc[start].is_sent_start:
+            doc[start].is_sent_start = True
+    return doc
 
 
 def _cap_sentence_length(flags: numpy.ndarray) -> None:
