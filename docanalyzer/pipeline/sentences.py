@@ -28,6 +28,9 @@ _ABBREVIATIONS = frozenset(
      "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
 )
 _CLOSES_LINE = frozenset(".?!:;")
+# A line that starts with a checkbox or a blank ("[ ] yes [ ] no", "( ) Lumbar", "______") answers
+# the field on the line before: it goes on with that line's sentence.
+_FORM_ANSWER = re.compile(r"[ \t]*(?:[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])]|_{2,})")
 
 
 def sentence_start_chars(text: str) -> list[int]:
@@ -40,10 +43,10 @@ def sentence_start_chars(text: str) -> list[int]:
         while previous >= 0 and text[previous] in " \t":
             previous -= 1
         goes_on = text[match.end()].islower() or (all_caps and _wrapped_in_capitals(text, previous, match.end()))
-        wrapped = (
-            match.group().count("\n") == 1
-            and (previous < 0 or text[previous] not in _CLOSES_LINE)
-            and goes_on
+        single = match.group().count("\n") == 1
+        wrapped = single and (
+            _FORM_ANSWER.match(text, match.end()) is not None
+            or ((previous < 0 or text[previous] not in _CLOSES_LINE) and goes_on)
         )
         if not wrapped:
             starts.append(match.end())
