@@ -95,6 +95,9 @@ class SectionRuleSpec(_Strict):
     ends: Literal["sentence", "paragraph"] | None = Field(
         default=None, description="Close the section after its first sentence, or at the end of its paragraph."
     )
+    inline_ends: Literal["sentence", "paragraph"] = Field(
+        default="sentence", description="How a paragraph-type header found in running text ends."
+    )
 
     _pattern = field_validator("pattern")(_check_pattern)
 

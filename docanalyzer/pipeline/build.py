@@ -82,4 +82,5 @@ def build_sectionizer(nlp: Language, rules: RuleSet, name: str) -> LeanSectioniz
         for spec in rules.sections.sections
     ])
     sectionizer.ends = {spec.category: spec.ends for spec in rules.sections.sections if spec.ends}
+    sectionizer.inline_ends = {spec.category: spec.inline_ends for spec in rules.sections.sections if spec.ends}
     return sectionizer

@@ -32,7 +32,11 @@ that do not start a line are then kept only by ``_inline_header_ok``."""
 
 _AFTER_SENTENCE = re.compile(r"[.!?;][\"')\]]?[ \t]+$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_FIELD_LINE = re.compile(r"\n[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}:(?=\s|$)")
+_FIELD_LINE = re.compile(
+    r"\n[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}:(?=\s|$)"
+    # the same field in running text, after a full stop (notes flattened to one paragraph)
+    r"|(?<=[.!?] )[A-Z][A-Za-z0-9/&()'-]*(?: [A-Za-z0-9/&()'-]+){0,3}:(?=\s)"
+)
 _NEW_SENTENCE_LINE = re.compile(r"[.!?][\"')\]]?[ \t]*\n[ \t]*(?=[A-Z0-9])")
 
 
@@ -81,6 +85,7 @@ class LeanSectionizer(Sectionizer):
     """Sets ``doc._.sections`` as medspaCy would (without parents), with the section ends above."""
 
     ends: dict[str, str]
+    inline_ends: dict[str, str]
 
     def __call__(self, doc: Doc) -> Doc:
         matcher = self._Sectionizer__matcher
@@ -115,7 +120,7 @@ class LeanSectionizer(Sectionizer):
             return body_end
         header_char = doc[start].idx
         if mode == "paragraph" and text[text.rfind("\n", 0, header_char) + 1 : header_char].strip(" \t-*\u2022>#"):
-            mode = "sentence"  # a field in running text ("... Allergies: none. ...") ends with its sentence
+            mode = getattr(self, "inline_ends", {}).get(category, "sentence")  # "... Allergies: none. ..." ends with its sentence
         if mode == "sentence":
             # the first sentence of the body; a list number ("1.") alone is no sentence
             following = next((t.i for t in doc[end + 3 : body_end] if t.is_sent_start), body_end)
