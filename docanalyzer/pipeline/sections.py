@@ -120,7 +120,8 @@ class LeanSectionizer(Sectionizer):
             return body_end
         header_char = doc[start].idx
         if mode == "paragraph" and text[text.rfind("\n", 0, header_char) + 1 : header_char].strip(" \t-*\u2022>#"):
-            mode = getattr(self, "inline_ends", {}).get(category, "sentence")  # "... Allergies: none. ..." ends with its sentence
+            # a field in running text ("... Allergies: none. ...") ends with its sentence, unless told otherwise
+            mode = getattr(self, "inline_ends", {}).get(category, "sentence")
         if mode == "sentence":
             # the first sentence of the body; a list number ("1.") alone is no sentence
             following = next((t.i for t in doc[end + 3 : body_end] if t.is_sent_start), body_end)
