@@ -49,12 +49,13 @@ def inline_capable(pattern: str) -> str:
 
 
 def _inline_header_ok(text: str, start: int, end: int) -> bool:
-    """A header found in running text: it must end with a colon and follow a full stop or be in capitals."""
+    """A header found in running text: it ends with a colon (or the pipe of an EHR export) and follows
+    a full stop or starts with a capital letter."""
     line_start = text.rfind("\n", 0, start) + 1
     if not text[line_start:start].strip(" \t-*\u2022>#"):
         return True
     header = text[start:end].rstrip()
-    if not header.endswith(":"):
+    if ":" not in header and "|" not in header:  # (a token may run past the mark: "FINDINGS|Postop")
         return False
     if _AFTER_SENTENCE.search(text[max(0, start - 4) : start]):
         return True
