@@ -42,7 +42,7 @@ def sentence_start_chars(text: str) -> list[int]:
         previous = match.start() - 1
         while previous >= 0 and text[previous] in " \t":
             previous -= 1
-        goes_on = text[match.end()].islower() or (all_caps and _wrapped_in_capitals(text, previous, match.end()))
+        goes_on = _goes_on(text, previous, match.end(), 40 if all_caps else 50)
         single = match.group().count("\n") == 1
         wrapped = single and (
             _FORM_ANSWER.match(text, match.end()) is not None
@@ -53,14 +53,24 @@ def sentence_start_chars(text: str) -> list[int]:
     return starts
 
 
-_FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Z][A-Z0-9 /&()'.-]{0,40}(?::|\|)")
+_FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}(?::|\|)")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]+|\d{1,2}[.)])[ \t]+")
 
 
-def _wrapped_in_capitals(text: str, previous: int, next_start: int) -> bool:
-    """In a note written all in capitals, a long line without closing punctuation that is followed
-    by a line not starting with a field label was wrapped mid-sentence."""
+def _goes_on(text: str, previous: int, next_start: int, long_line: int) -> bool:
+    """Whether the line at ``next_start`` goes on with the sentence of the line before: it starts in
+    lower case (after a bullet too, when the line before is long), or the line before is as long as
+    a wrapped line and the next one is neither a field nor a list item (text hard-wrapped at a fixed
+    width, whatever the case of the next word)."""
     line_start = text.rfind("\n", 0, max(previous, 0)) + 1
-    return previous - line_start >= 40 and not _FIELD_START.match(text, next_start)
+    is_long = previous - line_start >= long_line
+    if text[next_start].islower():
+        return True
+    item = _LIST_ITEM.match(text, next_start)
+    if item:
+        following = text[item.end() : item.end() + 1]
+        return is_long and following.islower()
+    return is_long and text[next_start].isalpha() and not _FIELD_START.match(text, next_start)
 
 
 def _ends_sentence(word: str) -> bool:
