@@ -37,12 +37,13 @@ def sentence_start_chars(text: str) -> list[int]:
     """Character offsets where a sentence starts (besides 0)."""
     starts = [m.end() for m in _AFTER_FULL_STOP.finditer(text)]
     starts += [m.end() for m in _BEFORE_LOWER.finditer(text) if _ends_sentence(m.group(1))]
-    all_caps = not any(c.islower() for c in text)
+    # In a note all in capitals or all in lower case, the case of a line's first letter says nothing.
+    one_case = not any(c.islower() for c in text) or not any(c.isupper() for c in text)
     for match in _LINE_BREAK.finditer(text):
         previous = match.start() - 1
         while previous >= 0 and text[previous] in " \t":
             previous -= 1
-        goes_on = _goes_on(text, previous, match.end(), 40 if all_caps else 50)
+        goes_on = _goes_on(text, previous, match.end(), 40 if one_case else 50, one_case)
         single = match.group().count("\n") == 1
         wrapped = single and (
             _FORM_ANSWER.match(text, match.end()) is not None
@@ -57,19 +58,19 @@ _FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&(
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]+|\d{1,2}[.)])[ \t]+")
 
 
-def _goes_on(text: str, previous: int, next_start: int, long_line: int) -> bool:
+def _goes_on(text: str, previous: int, next_start: int, long_line: int, one_case: bool) -> bool:
     """Whether the line at ``next_start`` goes on with the sentence of the line before: it starts in
-    lower case (after a bullet too, when the line before is long), or the line before is as long as
-    a wrapped line and the next one is neither a field nor a list item (text hard-wrapped at a fixed
-    width, whatever the case of the next word)."""
+    lower case (after a bullet too, when the line before is long) in a note that uses both cases,
+    or the line before is as long as a wrapped line and the next one is neither a field nor a list
+    item (text hard-wrapped at a fixed width, whatever the case of the next word)."""
     line_start = text.rfind("\n", 0, max(previous, 0)) + 1
     is_long = previous - line_start >= long_line
-    if text[next_start].islower():
+    if text[next_start].islower() and not one_case:
         return True
     item = _LIST_ITEM.match(text, next_start)
     if item:
         following = text[item.end() : item.end() + 1]
-        return is_long and following.islower()
+        return is_long and following.islower() and not one_case
     return is_long and text[next_start].isalpha() and not _FIELD_START.match(text, next_start)
 
 
