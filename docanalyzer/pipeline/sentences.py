@@ -27,7 +27,7 @@ _ABBREVIATIONS = frozenset(
     ["dr", "mr", "mrs", "ms", "vs", "approx", "e.g", "i.e", "etc", "cf", "al", "inc", "jr", "sr", "st", "pt",
      "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
 )
-_CLOSES_LINE = frozenset(".?!:;")
+_CLOSES_LINE = frozenset(".?!;")
 # A line that starts with a checkbox or a blank ("[ ] yes [ ] no", "( ) Lumbar", "______") answers
 # the field on the line before: it goes on with that line's sentence.
 _FORM_ANSWER = re.compile(r"[ \t]*(?:[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])]|_{2,})")
@@ -47,7 +47,7 @@ def sentence_start_chars(text: str) -> list[int]:
         single = match.group().count("\n") == 1
         wrapped = single and (
             _FORM_ANSWER.match(text, match.end()) is not None
-            or ((previous < 0 or text[previous] not in _CLOSES_LINE) and goes_on)
+            or (not _closes_line(text, previous, 40 if one_case else 50) and goes_on)
         )
         if not wrapped:
             starts.append(match.end())
@@ -56,6 +56,16 @@ def sentence_start_chars(text: str) -> list[int]:
 
 _FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}(?::|\|)")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]+|\d{1,2}[.)])[ \t]+")
+
+
+def _closes_line(text: str, previous: int, long_line: int) -> bool:
+    """A line ends its sentence with a full stop, ? ! or ;, or with a colon when it is short (a
+    field label whose value follows on the next line), not when it was wrapped at the colon."""
+    if previous < 0:
+        return False
+    if text[previous] == ":":
+        return previous - (text.rfind("\n", 0, previous) + 1) < long_line
+    return text[previous] in _CLOSES_LINE
 
 
 def _goes_on(text: str, previous: int, next_start: int, long_line: int, one_case: bool) -> bool:
