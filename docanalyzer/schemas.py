@@ -92,8 +92,9 @@ class SectionRuleSpec(_Strict):
     literal: str = Field(min_length=1)
     pattern: str
     max_scope: int | None = Field(default=None, gt=0, description="Body length limit in tokens.")
-    ends: Literal["sentence", "paragraph"] | None = Field(
-        default=None, description="Close the section after its first sentence, or at the end of its paragraph."
+    ends: Literal["sentence", "paragraph", "block"] | None = Field(
+        default=None, description="Close the section after its first sentence, at the end of its paragraph "
+        "(a blank line or a new field), or at a blank line only (block)."
     )
     inline_ends: Literal["sentence", "paragraph"] = Field(
         default="sentence", description="How a paragraph-type header found in running text ends."

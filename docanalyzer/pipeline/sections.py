@@ -65,12 +65,18 @@ def _inline_header_ok(text: str, start: int, end: int) -> bool:
     return len(letters) >= 4 and header[0].isupper() and len(text[line_start:start].split()) >= 3
 
 
-def paragraph_end(text: str, header_start: int, body_start: int, limit: int) -> int:
+def paragraph_end(text: str, header_start: int, body_start: int, limit: int, *, block: bool = False) -> int:
     """Where a paragraph-type section ends (char offset): a blank line, a new field label at a
-    line start, or, when the header line carries text, a new sentence on a new line."""
-    candidates = [limit]
-    for pattern in (_BLANK_LINE, _FIELD_LINE):
-        found = pattern.search(text, body_start, limit)
+    line start, or, when the header line carries text, a new sentence on a new line. A block
+    (``block=True``: an impression) ends at a blank line only. Blank lines between the header and
+    the first words of the body do not count."""
+    content = limit - len(text[body_start:limit].lstrip()) if body_start < limit else limit
+    found = _BLANK_LINE.search(text, content, limit)
+    if block:
+        return found.start() if found else limit
+    candidates = [limit] + ([found.start()] if found else [])
+    for pattern in (_FIELD_LINE,):
+        found = pattern.search(text, content, limit)
         if found:
             candidates.append(found.start())
     header_line_end = text.find("\n", header_start)
@@ -128,7 +134,7 @@ class LeanSectionizer(Sectionizer):
             following = next((t.i for t in doc[end + 3 : body_end] if t.is_sent_start), body_end)
             return max(following, end + 1)
         limit_char = doc[body_end - 1].idx + len(doc[body_end - 1])
-        end_char = paragraph_end(text, doc[start].idx, doc[end].idx, limit_char)
+        end_char = paragraph_end(text, doc[start].idx, doc[end].idx, limit_char, block=mode == "block")
         return max(bisect.bisect_left(token_starts, end_char), end + 1)
 
 
