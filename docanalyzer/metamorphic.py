@@ -245,8 +245,12 @@ def render_table(result: dict[str, Any], aggregate: bool) -> str:
         top = ", ".join(f"{field} x{n}" for field, n in list(s["changed_fields"].items())[:3]) or "-"
         rows.append(f"{name:<20} {s['notes']:>5} {s['kept']:>5} {s['rate']:>7.2%}  {top}")
     rows.append(f"{'overall':<20} {result['checks']:>5} {result['kept']:>5} {result['overall']:>7.2%}")
-    if not aggregate:
-        changes = [c for s in result["rewrites"].values() for c in s["changes"]]
+    changes = [c for s in result["rewrites"].values() for c in s["changes"]]
+    if aggregate:  # categories of change (rewrite, field, before -> after), counted; no note names
+        counts = Counter(f"{c['rewrite']}  {c['field']}: {c['before']} -> {c['after']}" for c in changes)
+        rows += ["", "change categories:" if counts else "change categories: none"]
+        rows += [f"  {n:>3}  {category}" for category, n in counts.most_common()]
+    else:
         rows += ["", "changes:" if changes else "changes: none"]
         rows += [f"  {c['note']}  {c['rewrite']}  {c['field']}: {c['before']} -> {c['after']}" for c in changes]
     return "\n".join(rows)

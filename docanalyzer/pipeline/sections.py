@@ -37,7 +37,7 @@ _FIELD_LINE = re.compile(
     # the same field in running text, after a full stop (notes flattened to one paragraph)
     r"|(?<=[.!?] )[A-Z][A-Za-z0-9/&()'-]*(?: [A-Za-z0-9/&()'-]+){0,3}:(?=\s)"
 )
-_NEW_SENTENCE_LINE = re.compile(r"[.!?][\"')\]]?[ \t]*\n[ \t]*(?=[A-Z0-9])")
+_NEW_SENTENCE_LINE = re.compile(r"[.!?][\"')\]]?[ \t]*\n[ \t]*(?=[A-Za-z0-9])")
 
 
 def inline_capable(pattern: str) -> str:
