@@ -10,8 +10,9 @@ Columns added (``prefix`` is prepended to each name, default none):
 column                       type                    what
 ===========================  ======================  ==================================================
 ``score``                    double                  0-100
-``verdict``                  string                  complete, needs_query, deficient, not_applicable, error
-``procedure_status``         string                  performed, attempted, injection_only, not_documented
+``verdict``                  string                  complete, needs_query, deficient, needs_review,
+                                                     not_applicable, error
+``procedure_status``         string                  performed, attempted, injection_only, uncertain, not_documented
 ``missing_elements``         array<string>           element ids with status ``missing``
 ``incomplete_elements``      array<string>           element ids with status ``incomplete``
 ``suggested_codes``          array<string>           codes the documentation supports, primary first

@@ -31,6 +31,7 @@ LINE_START_ANCHOR = "(?:^|(?<=[ \\t]))"
 that do not start a line are then kept only by ``_inline_header_ok``."""
 
 _AFTER_SENTENCE = re.compile(r"[.!?;][\"')\]]?[ \t]+$")
+_LIST_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s*")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FIELD_LINE = re.compile(
     r"\n[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}:(?=\s|$)"
@@ -131,7 +132,10 @@ class LeanSectionizer(Sectionizer):
             mode = getattr(self, "inline_ends", {}).get(category, "sentence")
         if mode == "sentence":
             # the first sentence of the body; a list number ("1.") alone is no sentence
-            following = next((t.i for t in doc[end + 3 : body_end] if t.is_sent_start), body_end)
+            starts = (t.i for t in doc[end + 1 : body_end] if t.is_sent_start)
+            following = next(starts, body_end)
+            while following < body_end and _LIST_NUMBER.fullmatch(doc[end:following].text):
+                following = next(starts, body_end)
             return max(following, end + 1)
         limit_char = doc[body_end - 1].idx + len(doc[body_end - 1])
         end_char = paragraph_end(text, doc[start].idx, doc[end].idx, limit_char, block=mode == "block")

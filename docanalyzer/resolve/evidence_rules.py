@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from docanalyzer.report import Evidence
-from docanalyzer.resolve.mentions import Mention, NoteView
+from docanalyzer.resolve.mentions import Mention, NoteView, SectionSpan
 from docanalyzer.schemas import EvidenceRule
 
 # Mentions that can support a "near" condition: not denied, blank, planned or someone else's.
@@ -89,6 +89,14 @@ def _first_paragraph(body: str) -> str:
     return re.split(r"\n[ \t\r]*\n", stripped, maxsplit=1)[0]
 
 
+def _says_something(view: NoteView, section: SectionSpan, body: str) -> bool:
+    """Two words that are no filler ("pending", "see separate report"), or a finding stated ("L4-5 stenosis")."""
+    if len(_WORD.findall(_FILLER.sub(" ", _first_paragraph(body)))) >= 2:
+        return True
+    return any(m.label == "FINDING" and m.assertion in {"affirmed", "negated", "possible"}
+               for m in view.mentions_between(section.body_start, section.end))
+
+
 def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidence]:
     """Non-blank bodies of the named sections, as evidence spans (first line of each body)."""
     out: list[Evidence] = []
@@ -96,8 +104,7 @@ def section_body_evidence(view: NoteView, categories: list[str]) -> list[Evidenc
         if section.category not in categories:
             continue
         body = view.text[section.body_start : section.end]
-        if len(_WORD.findall(_FILLER.sub(" ", _first_paragraph(body)))) < 2 \
-                or _hands_off(view, section.body_start, section.end):
+        if not _says_something(view, section, body) or _hands_off(view, section.body_start, section.end):
             continue
         offset = section.body_start + (len(body) - len(body.lstrip()))
         first_line = view.text[offset : section.end].split("\n", 1)[0].rstrip()

@@ -1,0 +1,140 @@
+"""The procedure decision (issue 11): accumulated evidence, sections as weights, an honest
+``uncertain``, injection-only only on a hand-off, discounted evidence with its reason.
+
+The short notes here are the probes of issue 11, written to show each mechanism; they test the
+mechanism, not one cue for one note (the corpora and the metamorphic rewrites measure the rest).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import REPO
+
+from docanalyzer import Analyzer
+from docanalyzer.errors import RuleFileError
+from docanalyzer.report import Report
+from docanalyzer.rules import validate
+from docanalyzer.schemas import ProcedureDecisionSpec
+
+PROBE = ("LUMBAR MYELOGRAM. Under fluoroscopic guidance L2-3 puncture, 15 mL Omnipaque 180. "
+         "Lumbosacral images. Impression: L4-5 stenosis.")
+
+
+def run(analyzer: Analyzer, text: str) -> Report:
+    report = analyzer.analyze(text, document_id="probe")
+    assert report.errors == []
+    return report
+
+
+@pytest.mark.parametrize("text", [
+    PROBE,
+    PROBE.replace("puncture, 15 mL", "puncture. 15 mL"),  # a period instead of a comma
+    PROBE.replace("puncture", "thecal sac accessed"),
+    PROBE.replace("L2-3 puncture, 15 mL Omnipaque 180", "LP at L2-3, 15 mL Omnipaque 180 instilled"),
+    PROBE.lower(),
+    "Hx: low back pain and left leg pain, pacemaker.\n" + PROBE,
+    "Indication: stenosis.\nLumbar myelogram. L3-4 puncture under fluoro. 12 mL Isovue-M 200 "
+    "administered intrathecally. AP and lateral lumbar images. Findings: moderate L4-5 stenosis.",
+])
+def test_a_performed_myelogram_is_performed(analyzer: Analyzer, text: str) -> None:
+    report = run(analyzer, text)
+    assert report.procedure_status == "performed", report.procedure_decision
+    assert report.regions == ["lumbosacral"]
+    assert report.code_review.suggested_codes[0].code == "62304"
+
+
+@pytest.mark.parametrize("header", ["FINDINGS AND IMPRESSION:", "Findings/Impression:", "OPINION:", "Imp:"])
+def test_interpretation_headers(analyzer: Analyzer, header: str) -> None:
+    text = ("LUMBAR MYELOGRAM\nLP at L3-4 under fluoroscopy, 15 mL Omnipaque 180 intrathecal. "
+            f"AP, lateral and oblique views of the lumbar spine.\n{header} moderate L4-5 canal stenosis.\n")
+    report = run(analyzer, text)
+    assert report.procedure_status == "performed"
+    assert report.element("interpretation").status == "documented"
+
+
+def test_a_one_line_note_under_a_procedure_header_carries_its_interpretation(analyzer: Analyzer) -> None:
+    report = run(analyzer, "PROCEDURE: " + PROBE)
+    assert report.procedure_status == "performed"
+    assert report.element("interpretation").status == "documented"
+
+
+def test_no_interpretation_without_hand_off_is_performed_with_a_query(analyzer: Analyzer) -> None:
+    text = ("LUMBAR MYELOGRAM\nUnder fluoroscopy a 22 g needle entered the thecal sac at L2-3. "
+            "15 mL Omnipaque 180 injected intrathecally. AP and lateral images of the lumbar spine obtained.\n")
+    report = run(analyzer, text)
+    assert report.procedure_status == "performed"
+    assert report.element("interpretation").status == "missing"
+    assert "interpretation" in {q.element_id for q in report.queries}
+    handed_off = run(analyzer, text + "Images to be interpreted separately by neuroradiology.\n")
+    assert handed_off.procedure_status == "injection_only"
+    assert handed_off.code_review.suggested_codes[0].code == "62284"
+
+
+def test_weak_evidence_is_uncertain_not_silently_not_applicable(analyzer: Analyzer) -> None:
+    report = run(analyzer, "LUMBAR MYELOGRAM\nPatient tolerated the procedure well.\n")
+    assert report.procedure_status == "uncertain"
+    assert report.verdict == "needs_review"
+    assert report.elements and report.queries  # still evaluated, queries still drafted
+    assert report.procedure_decision is not None and report.procedure_decision.reasons
+
+
+@pytest.mark.parametrize(("text", "signal"), [
+    ("LUMBAR MYELOGRAM - CANCELLATION NOTE\nProcedure cancelled: INR 2.6. No needle placed.\n", "cancelled"),
+    ("SPINE CLINIC\nHPI: leg pain.\nPlan: CT myelogram of the lumbar spine will be scheduled.\n", "planned_study"),
+    ("PROCEDURE: L5-S1 interlaminar epidural steroid injection under fluoroscopy, 3 mL Omnipaque 180 "
+     "showed epidural spread. 80 mg Depo-Medrol injected.\n", "other_procedure"),
+])
+def test_evidence_against_is_cited(analyzer: Analyzer, text: str, signal: str) -> None:
+    report = run(analyzer, text)
+    assert report.procedure_status == "not_documented"
+    assert report.verdict == "not_applicable"
+    assert signal in {s.id for s in report.procedure_decision.signals}
+
+
+def test_mentions_excluded_by_section_are_discounted_with_a_reason(analyzer: Analyzer) -> None:
+    text = ("LUMBAR MYELOGRAM\nComparison: outside myelogram 2019 through an L4-5 puncture with Omnipaque.\n"
+            "Technique: LP under fluoroscopy, 15 mL Isovue-M 200 intrathecal. AP and lateral lumbar images.\n"
+            "Impression: mild stenosis.\n")
+    element = run(analyzer, text).element("injection_site")
+    assert element.status == "incomplete"
+    reasons = [d.discount_reason for d in element.discounted]
+    assert reasons and all(reasons), element.discounted
+    assert "not found" not in element.reason
+
+
+def test_decision_file_is_strict() -> None:
+    data = json.loads(json.dumps(__import__("yaml").safe_load(
+        (REPO / "patterns" / "procedure_decision.yaml").read_text(encoding="utf-8"))))
+    assert validate(ProcedureDecisionSpec, data, "procedure_decision.yaml").thresholds.done > 0
+    data["thresholds"] = {"done": 1.0, "uncertain": 2.0}
+    with pytest.raises(RuleFileError, match="thresholds"):
+        validate(ProcedureDecisionSpec, data, "procedure_decision.yaml")
+    data["thresholds"] = {"done": 3.5, "uncertain": 2.5}
+    data["signals"][0]["when"]["assertions"] = ["maybe"]
+    with pytest.raises(RuleFileError, match=r"signals\.0\.when\.assertions"):
+        validate(ProcedureDecisionSpec, data, "procedure_decision.yaml")
+
+
+def test_every_signal_label_is_a_target_label() -> None:
+    from docanalyzer.resolve.signals import decision_spec
+    from docanalyzer.rules import load_rules
+
+    labels = load_rules().labels
+    spec = decision_spec()
+    used = {label for s in spec.signals if s.when for label in [*s.when.labels, *(s.when.near or [])]}
+    used |= set(spec.outcome.abort.labels) | set(spec.outcome.handoff.labels) | set(spec.outcome.no_films.labels)
+    assert used <= labels, sorted(used - labels)
+
+
+def test_explain_procedure_shows_signals_and_thresholds(runner, tmp_path) -> None:
+    from docanalyzer.cli import app
+
+    note = tmp_path / "probe.txt"
+    note.write_text(PROBE, encoding="utf-8")
+    result = runner.invoke(app, ["explain", "--procedure", str(note)])
+    assert result.exit_code == 0, result.output
+    assert "procedure_status: performed" in result.stdout
+    assert "procedure_named" in result.stdout and "done at >= " in result.stdout
+    assert "line 1" in result.stdout

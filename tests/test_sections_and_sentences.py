@@ -1,0 +1,86 @@
+"""Sections and sentences as notes arrive from many EHRs (issue 11): headers in running text,
+sections that end with their paragraph, sentences in one-case and hard-wrapped text, dictation."""
+
+from __future__ import annotations
+
+import pytest
+
+from docanalyzer import Analyzer
+from docanalyzer.normalize import normalize
+from docanalyzer.pipeline.sentences import sentence_start_chars
+from docanalyzer.resolve.mentions import build_view
+
+
+def sections_of(analyzer: Analyzer, text: str) -> list[tuple[str | None, str]]:
+    doc = analyzer.nlp.make_doc(normalize(text))
+    analyzer.component.annotate(doc)
+    view = build_view(doc)
+    return [(s.category, text[s.start : s.end].strip()) for s in view.sections]
+
+
+def category_at(analyzer: Analyzer, text: str, phrase: str) -> str | None:
+    position = text.index(phrase)
+    doc = analyzer.nlp.make_doc(normalize(text))
+    analyzer.component.annotate(doc)
+    for section in build_view(doc).sections:
+        if section.start <= position < section.end:
+            return section.category
+    return None
+
+
+@pytest.mark.parametrize(("text", "phrase", "category"), [
+    ("Lumbar myelogram done. IMPRESSION: mild stenosis.", "mild stenosis", "impression"),
+    ("DOB 1/1/1960 Exam: lumbar myelogram Reason for exam: leg pain", "leg pain", "indication"),
+    ("OBX|1|TX PROC|myelogram AIR_KERMA_MGY|4 FINDINGS|normal thecal sac", "normal thecal sac", "findings"),
+    ("Prior CT: limited by motion\nTechnique: LP at L2-3", "limited by motion", None),
+    ("Plan -\nCT myelogram next week", "CT myelogram", "plan"),
+])
+def test_headers_in_running_text(analyzer: Analyzer, text: str, phrase: str, category: str | None) -> None:
+    assert category_at(analyzer, text, phrase) == category
+
+
+def test_a_history_line_does_not_swallow_the_procedure(analyzer: Analyzer) -> None:
+    text = "Hx: low back pain.\nLumbar puncture at L2-3 under fluoroscopy.\nOmnipaque 180 injected.\n"
+    assert category_at(analyzer, text, "low back pain") == "indication"
+    assert category_at(analyzer, text, "Lumbar puncture") is None
+
+
+def test_a_field_in_running_text_ends_with_its_sentence(analyzer: Analyzer) -> None:
+    text = "Time out done. Allergies: none. Patient prone, LP at L2-3 under fluoroscopy."
+    assert category_at(analyzer, text, "none") == "medications"
+    assert category_at(analyzer, text, "LP at") is None
+
+
+def test_an_impression_put_first_ends_at_its_blank_line(analyzer: Analyzer) -> None:
+    text = "IMPRESSION: mild L4-5 stenosis.\n\nLUMBAR MYELOGRAM\nLP at L2-3 under fluoroscopy.\n"
+    assert category_at(analyzer, text, "mild L4-5") == "impression"
+    assert category_at(analyzer, text, "LP at") != "impression"
+
+
+def starts(text: str) -> list[str]:
+    return [text[i : i + 12] for i in sentence_start_chars(text)]
+
+
+def test_lower_case_sentences_split_at_full_stops_not_abbreviations() -> None:
+    found = starts("lumbar myelogram. needle placed by dr. smith at l2-3. omnipaque injected.")
+    assert found == ["needle place", "omnipaque in"]
+
+
+def test_hard_wrapped_lines_go_on_whatever_the_case_of_the_next_word() -> None:
+    text = ("Under fluoroscopic guidance a 22 gauge needle was advanced into\n"
+            "L2-3 and Omnipaque 180 was injected\nFINDINGS: normal\n")
+    found = starts(text)
+    assert "L2-3 and Omn" not in found
+    assert "FINDINGS: no" in found
+
+
+def test_a_checkbox_line_answers_the_field_above() -> None:
+    assert starts("Prior spine surgery:\n[ ] yes [ ] no\nLevel: L2-3") == ["Level: L2-3"]
+
+
+def test_spoken_punctuation_of_dictation_becomes_marks() -> None:
+    said = "pain for 8 months period He failed physical therapy comma meloxicam period\nnext"
+    written = normalize(said)
+    assert len(written) == len(said)
+    assert "months." in written and "therapy," in written and "period" not in written
+    assert normalize("a period of six weeks") == "a period of six weeks"
