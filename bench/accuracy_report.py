@@ -90,14 +90,23 @@ def main() -> int:
 
 
 HOW_WRITTEN = """\
-`eval/dev` and `eval/heldout` (160 notes, 20 document styles: academic, community, teleradiology and
-imaging-center radiology; speech-recognition dictation; British/Australian; VA CPRS; SOAP; EHR pipe and
-tab exports; filled and blank checkbox templates; addenda; nursing/technologist logs; discharge
-summaries; two procedures in one document; lower case; hard-wrapped; one paragraph; impression first)
-were written by eight writers, each briefed on two or three styles, `eval/ANNOTATION.md` and the coding
-reference only: none saw the rules or the analyzer's output. Each writer's odd notes went to `eval/dev`
-(rule authors tune on them) and even notes to `eval/heldout` (frozen: rule authors never open them;
-only the aggregate figures and error categories below are looked at)."""
+`eval/dev` and `eval/heldout` ({notes} notes by {writers} writers, {styles} document styles: academic,
+community, teleradiology and imaging-center radiology; speech-recognition dictation; British/Australian;
+VA CPRS; SOAP; EHR pipe and tab exports; filled and blank checkbox templates; addenda; nursing and
+technologist logs; discharge summaries; two procedures in one document; lower case; hard-wrapped; one
+paragraph; impression first) were written by writers each briefed on two to four styles,
+`eval/ANNOTATION.md` and the coding reference only: none saw the rules or the analyzer's output. Each
+writer's odd notes went to `eval/dev` (rule authors tune on them) and even notes to `eval/heldout`
+(frozen: rule authors never open them; only the aggregate figures and error categories below are
+looked at)."""
+
+
+def _corpus_facts() -> dict[str, int]:
+    golds = [json.loads(p.read_text(encoding="utf-8")) for name in ("dev", "heldout")
+             for p in (REPO / "eval" / name).glob("*.gold.json")]
+    return {"notes": len(golds), "writers": len({g.get("writer") for g in golds}),
+            "styles": len({g["style"] for g in golds})}
+
 
 FIGURES = (
     ("procedure status accuracy", "procedure_status_accuracy"), ("macro F1 (10 elements)", "macro_f1"),
@@ -111,7 +120,8 @@ def generalization_section(analyzer: Analyzer) -> list[str]:
     """Dev and held-out figures side by side (aggregates only), error categories of the held-out
     split, and metamorphic invariance per rewrite on both."""
     results = {name: evaluate_corpus(REPO / "eval" / name, analyzer) for name in ("corpus", "dev", "heldout")}
-    lines = ["", "## Notes written elsewhere: `eval/dev` and `eval/heldout`", "", HOW_WRITTEN, "",
+    lines = ["", "## Notes written elsewhere: `eval/dev` and `eval/heldout`", "",
+             HOW_WRITTEN.format(**_corpus_facts()), "",
              "| figure | eval/corpus | eval/dev | eval/heldout |", "|---|---|---|---|"]
     lines.append(f"| notes | {' | '.join(str(r['notes']) for r in results.values())} |")
     for label, key in FIGURES:

@@ -11,7 +11,7 @@ from spacy.language import Language
 
 from docanalyzer.pipeline.context import FocusedConText
 from docanalyzer.pipeline.fast_matching import speed_up
-from docanalyzer.pipeline.sections import LeanSectionizer, inline_capable
+from docanalyzer.pipeline.sections import InlineHeaders, LeanSectionizer
 from docanalyzer.resolve.mentions import SPAN_GROUP
 from docanalyzer.rules import RuleSet
 
@@ -77,10 +77,11 @@ def build_sectionizer(nlp: Language, rules: RuleSet, name: str) -> LeanSectioniz
                               span_group_name=SPAN_GROUP)
     speed_up(sectionizer)
     sectionizer.add([
-        SectionRule(literal=spec.literal, category=spec.category, pattern=inline_capable(spec.pattern),
+        SectionRule(literal=spec.literal, category=spec.category, pattern=spec.pattern,
                     max_scope=spec.max_scope)
         for spec in rules.sections.sections
     ])
+    sectionizer.inline_headers = InlineHeaders([(spec.category, spec.pattern) for spec in rules.sections.sections])
     sectionizer.ends = {spec.category: spec.ends for spec in rules.sections.sections if spec.ends}
     sectionizer.inline_ends = {spec.category: spec.inline_ends for spec in rules.sections.sections if spec.ends}
     return sectionizer

@@ -20,16 +20,66 @@ from __future__ import annotations
 import bisect
 import re
 
-from medspacy.section_detection import Sectionizer
+from medspacy.section_detection import Sectionizer, SectionRule
 from medspacy.section_detection.section import Section
+from spacy.attrs import IDX
 from spacy.tokens import Doc
 
 from docanalyzer.pipeline.fast_matching import doc_text
 
-LINE_START_ANCHOR = "(?:^|(?<=[ \\t]))"
-"""Replaces the ``^`` of each header pattern so headers are found in running text too; matches
-that do not start a line are then kept only by ``_inline_header_ok``."""
+# The standard shape of a header pattern in sections.json: flags, a line start, an optional
+# bullet, the header names, then a colon, a spaced dash, a pipe or the line end.
+_STANDARD_START = re.compile(r"^\(\?[a-z]+\)\^\[ \\t\]\*\(\?:\[-\*\\u2022>#\]\+\[ \\t\]\*\)\?")
+_STANDARD_ENDS = ("[ \\t]*(?::|-(?=[ \\t]|$)|\\|(?!\\|)|$)", ":")
 
+
+def header_names(pattern: str) -> str | None:
+    """The header-names part of a standard-shape pattern (None for another shape)."""
+    start = _STANDARD_START.match(pattern)
+    if start is None:
+        return None
+    for end in _STANDARD_ENDS:
+        if pattern.endswith(end):
+            return pattern[start.end() : len(pattern) - len(end)]
+    return None
+
+
+class InlineHeaders:
+    """Headers in running text ("... no block. IMPRESSION: ...", "... DOB 1/2/60 Reason for exam:
+    ..."), as notes flattened to one paragraph carry them. A note has few colons and pipes, so the
+    search starts from those marks and looks back a short way for a header name ending there,
+    instead of trying every position of the note."""
+
+    LOOK_BACK = 80
+
+    def __init__(self, rules: list[tuple[str, str]]) -> None:
+        parts: list[str] = []
+        self.categories: dict[str, str] = {}
+        for index, (category, pattern) in enumerate(rules):
+            names = header_names(pattern)
+            if names is not None:
+                parts.append(f"(?P<c{index}>{names})")
+                self.categories[f"c{index}"] = category
+        self.regex = re.compile(r"(?<!\S)(?:" + "|".join(parts) + r")[ \t]*[:|]$", re.IGNORECASE)
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        """(category, start, end) of each header in running text, in order."""
+        found: list[tuple[str, int, int]] = []
+        for mark in _MARK.finditer(text):
+            # (bounded look-backs: a note flattened to one long line must stay linear)
+            window = max(0, mark.start() - 300)
+            line_start = max(text.rfind("\n", window, mark.start()) + 1, window)
+            if text.count(" ", max(line_start, mark.start() - self.LOOK_BACK), mark.start()) < 1:
+                continue  # "Level: L2-3": a field at a line start, for the line-start patterns
+            match = self.regex.search(text, max(line_start, mark.start() - self.LOOK_BACK), mark.end())
+            if match is None or not _inline_header_ok(text, line_start, match.start()):
+                continue
+            group = next(name for name, value in match.groupdict().items() if value is not None)
+            found.append((self.categories[group], match.start(), match.end()))
+        return found
+
+
+_MARK = re.compile(r"[:|]")
 _AFTER_SENTENCE = re.compile(r"[.!?;][\"')\]]?[ \t]+$")
 _LIST_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s*")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -41,29 +91,17 @@ _FIELD_LINE = re.compile(
 _NEW_SENTENCE_LINE = re.compile(r"[.!?][\"')\]]?[ \t]*\n[ \t]*(?=[A-Za-z0-9])")
 
 
-def inline_capable(pattern: str) -> str:
-    """A header regex anchored at line starts, made to match after spaces too."""
-    for flags in ("(?im)", "(?m)", "(?i)", ""):
-        if pattern.startswith(flags + "^"):
-            return flags + LINE_START_ANCHOR + pattern[len(flags) + 1 :]
-    return pattern
-
-
-def _inline_header_ok(text: str, start: int, end: int) -> bool:
-    """A header found in running text: it ends with a colon (or the pipe of an EHR export) and follows
-    a full stop or starts with a capital letter."""
-    line_start = text.rfind("\n", 0, start) + 1
-    if not text[line_start:start].strip(" \t-*\u2022>#"):
-        return True
-    header = text[start:end].rstrip()
-    if ":" not in header and "|" not in header:  # (a token may run past the mark: "FINDINGS|Postop")
+def _inline_header_ok(text: str, line_start: int, start: int) -> bool:
+    """A header in running text follows a full stop, or starts with a capital letter after at least
+    three words on its line (not a field label such as "Prior CT:"); one at a line start is the
+    line-start patterns' business."""
+    before = text[max(line_start, start - 200) : start]
+    if not before.strip(" \t-*\u2022>#"):
         return False
-    if _AFTER_SENTENCE.search(text[max(0, start - 4) : start]):
+    if _AFTER_SENTENCE.search(before[-4:]):
         return True
-    # Capitalized after running text ("... L4-5 FINDINGS: ...", "... (lumbar approach) Reason for exam: ..."),
-    # as notes flattened to one paragraph carry them; not a field label such as "Prior CT:".
-    letters = [c for c in header if c.isalpha()]
-    return len(letters) >= 4 and header[0].isupper() and len(text[line_start:start].split()) >= 3
+    letters = sum(c.isalpha() for c in text[start : start + 40].split(":", 1)[0].split("|", 1)[0])
+    return letters >= 4 and text[start].isupper() and len(before.split()) >= 3
 
 
 def paragraph_end(text: str, header_start: int, body_start: int, limit: int, *, block: bool = False) -> int:
@@ -80,7 +118,7 @@ def paragraph_end(text: str, header_start: int, body_start: int, limit: int, *, 
         found = pattern.search(text, content, limit)
         if found:
             candidates.append(found.start())
-    header_line_end = text.find("\n", header_start)
+    header_line_end = text.find("\n", header_start, limit)
     header_line_end = limit if header_line_end < 0 else header_line_end
     if text[body_start:header_line_end].strip():
         found = _NEW_SENTENCE_LINE.search(text, header_line_end - 2 if header_line_end > 1 else 0, limit)
@@ -98,19 +136,21 @@ class LeanSectionizer(Sectionizer):
     def __call__(self, doc: Doc) -> Doc:
         matcher = self._Sectionizer__matcher
         text = doc_text(doc)
-        matches = [
-            m for m in sorted(matcher(doc), key=lambda m: (m[1], m[2]))
-            if _inline_header_ok(text, doc[m[1]].idx, doc[m[2] - 1].idx + len(doc[m[2] - 1]))
-        ]
-        matches = _drop_overlaps(matches)
+        rules = {rule.category: rule for rule in matcher.rule_map.values()}
+        found = [(matcher.rule_map[self.nlp.vocab.strings[m[0]]], m[1], m[2]) for m in matcher(doc)]
+        finder: InlineHeaders | None = getattr(self, "inline_headers", None)
+        for category, start, end in finder.find(text) if finder else ():
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None and len(span):
+                found.append((rules[category], span.start, span.end))
+        matches = _drop_overlaps(sorted(found, key=lambda m: (m[1], m[2])))
         sections: list[Section] = []
         if not matches:
             sections.append(Section(None, 0, 0, 0, len(doc)))
         elif matches[0][1] != 0:
             sections.append(Section(None, 0, 0, 0, matches[0][1]))
-        token_starts = [t.idx for t in doc] if matches else []
-        for index, (match_id, start, end) in enumerate(matches):
-            rule = matcher.rule_map[self.nlp.vocab.strings[match_id]]
+        token_starts = doc.to_array(IDX).tolist() if matches else []
+        for index, (rule, start, end) in enumerate(matches):
             limit = matches[index + 1][1] if index + 1 < len(matches) else len(doc)
             scope = rule.max_scope if rule.max_scope is not None else self.max_section_length
             body_end = min(end + scope, limit) if scope is not None else limit
@@ -127,7 +167,9 @@ class LeanSectionizer(Sectionizer):
         if mode is None or end >= body_end:
             return body_end
         header_char = doc[start].idx
-        if mode == "paragraph" and text[text.rfind("\n", 0, header_char) + 1 : header_char].strip(" \t-*\u2022>#"):
+        window = max(0, header_char - 300)
+        line_start = max(text.rfind("\n", window, header_char) + 1, window)
+        if mode == "paragraph" and text[line_start:header_char].strip(" \t-*\u2022>#"):
             # a field in running text ("... Allergies: none. ...") ends with its sentence, unless told otherwise
             mode = getattr(self, "inline_ends", {}).get(category, "sentence")
         if mode == "sentence":
@@ -142,9 +184,9 @@ class LeanSectionizer(Sectionizer):
         return max(bisect.bisect_left(token_starts, end_char), end + 1)
 
 
-def _drop_overlaps(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+def _drop_overlaps(matches: list[tuple[SectionRule, int, int]]) -> list[tuple[SectionRule, int, int]]:
     """Keep the first (then longest) of overlapping header matches."""
-    kept: list[tuple[int, int, int]] = []
+    kept: list[tuple[SectionRule, int, int]] = []
     for match in matches:
         if kept and match[1] < kept[-1][2]:
             if match[1] == kept[-1][1] and match[2] > kept[-1][2]:

@@ -22,7 +22,7 @@ _LINE_BREAK = re.compile(r"\n[ \t\n]*(?=\S)")
 _AFTER_FULL_STOP = re.compile(r"(?<=[.?!])[ \t]+(?=[A-Z0-9]|[^\w\s])")
 # Notes typed or exported in lower case still end their sentences with a full stop; a lower-case
 # word after one starts a sentence unless the word before is an abbreviation or an initial.
-_BEFORE_LOWER = re.compile(r"(\S+)[.?!][ \t]+(?=[a-z])")
+_BEFORE_LOWER = re.compile(r"[.?!][ \t]+(?=[a-z])")
 _ABBREVIATIONS = frozenset(
     ["dr", "mr", "mrs", "ms", "vs", "approx", "e.g", "i.e", "etc", "cf", "al", "inc", "jr", "sr", "st", "pt",
      "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
@@ -36,7 +36,7 @@ _FORM_ANSWER = re.compile(r"[ \t]*(?:[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])]|_{2
 def sentence_start_chars(text: str) -> list[int]:
     """Character offsets where a sentence starts (besides 0)."""
     starts = [m.end() for m in _AFTER_FULL_STOP.finditer(text)]
-    starts += [m.end() for m in _BEFORE_LOWER.finditer(text) if _ends_sentence(m.group(1))]
+    starts += [m.end() for m in _BEFORE_LOWER.finditer(text) if _ends_sentence(_word_before(text, m.start()))]
     # In a note all in capitals or all in lower case, the case of a line's first letter says nothing.
     one_case = not any(c.islower() for c in text) or not any(c.isupper() for c in text)
     for match in _LINE_BREAK.finditer(text):
@@ -84,6 +84,13 @@ def _goes_on(text: str, previous: int, next_start: int, long_line: int, one_case
     return is_long and text[next_start].isalpha() and not _FIELD_START.match(text, next_start)
 
 
+def _word_before(text: str, end: int) -> str:
+    """The run of non-space characters that ends at ``end``."""
+    window = max(0, end - 64)  # (bounded: a note flattened to one line must stay linear)
+    start = max(text.rfind(" ", window, end), text.rfind("\t", window, end), text.rfind("\n", window, end)) + 1
+    return text[max(start, window) : end]
+
+
 def _ends_sentence(word: str) -> bool:
     """Whether a full stop after ``word`` ends a sentence (not "dr.", "e.g.", "vs." or an initial)."""
     core = word.lower().lstrip("([\"'")
@@ -117,11 +124,13 @@ sentence would make analysis time grow with its square."""
 
 def start_sentences_at_sections(doc: Doc) -> Doc:
     """A section header starts a sentence, also in running text ("... DOB: 07/30/1961 Reason for
-    exam: ...", as notes flattened to one paragraph carry them), so ConText scopes stop there."""
-    for section in getattr(doc._, "sections", None) or []:
-        start = section.title_span[0]
-        if 0 < start < len(doc) and not doc[start].is_sent_start:
-            doc[start].is_sent_start = True
+    exam: ...", as notes flattened to one paragraph carry them), so ConText scopes stop there.
+    Set in one array operation: spaCy checks the whole doc on every single ``is_sent_start`` set."""
+    heads = [s.title_span[0] for s in getattr(doc._, "sections", None) or [] if 0 < s.title_span[0] < len(doc)]
+    if heads:
+        flags = doc.to_array([SENT_START]).reshape(-1).astype(numpy.int64)
+        flags[heads] = 1
+        doc.from_array([SENT_START], flags.reshape(-1, 1).astype(numpy.uint64))
     return doc
 
 
