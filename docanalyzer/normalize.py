@@ -31,7 +31,13 @@ _SPOKEN = (
 )
 
 
+_SPOKEN_WORDS = ("period", "full stop", "comma")  # (their patterns are case-sensitive)
+_SPOKEN_BREAK = re.compile(r"new line|next line|new paragraph", re.IGNORECASE)
+
+
 def _spoken_punctuation(text: str) -> str:
+    if not (any(word in text for word in _SPOKEN_WORDS) or _SPOKEN_BREAK.search(text)):
+        return text
     for pattern, mark in _SPOKEN:
         text = pattern.sub(lambda m, mark=mark: mark + " " * (len(m.group()) - 1), text)
     return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from importlib.abc import Traversable
 
@@ -18,6 +19,8 @@ def pattern_file(*parts: str) -> Traversable:
     return node
 
 
-def builtin_checklist_ids() -> list[str]:
+@lru_cache(maxsize=1)
+def builtin_checklist_ids() -> tuple[str, ...]:
+    """Ids of the shipped checklists (the folder is listed once per process: it is read-only data)."""
     folder = pattern_file("checklists")
-    return sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return tuple(sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".yaml")))

@@ -69,17 +69,29 @@ class InlineHeaders:
             # (bounded look-backs: a note flattened to one long line must stay linear)
             window = max(0, mark.start() - 300)
             line_start = max(text.rfind("\n", window, mark.start()) + 1, window)
-            if text.count(" ", max(line_start, mark.start() - self.LOOK_BACK), mark.start()) < 1:
-                continue  # "Level: L2-3": a field at a line start, for the line-start patterns
-            match = self.regex.search(text, max(line_start, mark.start() - self.LOOK_BACK), mark.end())
-            if match is None or not _inline_header_ok(text, line_start, match.start()):
-                continue
-            group = next(name for name, value in match.groupdict().items() if value is not None)
-            found.append((self.categories[group], match.start(), match.end()))
+            header = self._header_before(text, line_start, mark)
+            if header is not None:
+                found.append(header)
         return found
 
+    def _header_before(self, text: str, line_start: int, mark: re.Match[str]) -> tuple[str, int, int] | None:
+        """The header ending at ``mark``, tried from the farthest word that may start one (a capital
+        letter, or a word after a full stop) to the nearest, so the longest header wins."""
+        low = max(line_start, mark.start() - self.LOOK_BACK)
+        for word in _WORD_START.finditer(text, low, mark.start()):
+            start = word.start()
+            if not (text[start].isupper() or _SENTENCE_END.match(text, max(start - 2, 0), start)):
+                continue
+            match = self.regex.match(text, start, mark.end())
+            if match is not None and _inline_header_ok(text, line_start, start):
+                group = next(name for name, value in match.groupdict().items() if value is not None)
+                return self.categories[group], start, match.end()
+        return None
 
-_MARK = re.compile(r"[:|]")
+
+_MARK = re.compile(r"(?<=[A-Za-z)])[:|]|(?<=[A-Za-z)] )[:|]")  # a header ends with a word, not "10:30"
+_WORD_START = re.compile(r"(?<!\S)\S")
+_SENTENCE_END = re.compile(r"[.!?;][\"')\]]?[ \t]")
 _AFTER_SENTENCE = re.compile(r"[.!?;][\"')\]]?[ \t]+$")
 _LIST_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s*")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")

@@ -73,7 +73,7 @@ def resolve_element(
         required=spec.required,
         weight=spec.weight,
         evidence=evidence[:MAX_EVIDENCE],
-        discounted=[m.evidence(why) for m, why in discounted][:MAX_EVIDENCE],
+        discounted=[m.evidence(why) for m, why in discounted[:MAX_EVIDENCE]],
         values=extracted,
         reason=reason,
     )

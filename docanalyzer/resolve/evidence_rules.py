@@ -11,11 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from docanalyzer.report import Evidence
-from docanalyzer.resolve.mentions import Mention, NoteView, SectionSpan
+from docanalyzer.resolve.mentions import NEAR_REJECTED, Mention, NoteView, SectionSpan
 from docanalyzer.schemas import EvidenceRule
 
-# Mentions that can support a "near" condition: not denied, blank, planned or someone else's.
-_NEAR_REJECTED = frozenset({"negated", "template_blank", "family", "hypothetical"})
 # Words that fill a template field without saying anything about the images.
 _FILLER = re.compile(
     r"\b(?:n/?a|none given|pending|tbd|to be (?:determined|dictated|read|interpreted)|"
@@ -68,11 +66,11 @@ def _accepted(rule: EvidenceRule) -> set[str]:
 
 
 def has_near(view: NoteView, mention: Mention, labels: list[str], window: int = 0) -> bool:
+    """Another mention with one of ``labels`` that can stand, within ``window`` sentences."""
+    own = mention.label if mention.assertion not in NEAR_REJECTED else None
     for sentence in range(mention.sentence - window, mention.sentence + window + 1):
-        if any(
-            other is not mention and other.label in labels and other.assertion not in _NEAR_REJECTED
-            for other in view.sentence_labels(sentence)
-        ):
+        counts = view.standing_labels(sentence)
+        if counts and any(counts.get(label, 0) > (label == own and sentence == mention.sentence) for label in labels):
             return True
     return False
 

@@ -28,6 +28,10 @@ _PRECEDENCE: tuple[tuple[str, MentionAssertion], ...] = (
 )
 
 
+# Assertions of a mention that cannot stand next to another ("near" in rules).
+NEAR_REJECTED = frozenset({"negated", "template_blank", "family", "hypothetical"})
+
+
 @dataclass(frozen=True)
 class Mention:
     label: str
@@ -41,7 +45,9 @@ class Mention:
     metadata: dict = field(default_factory=dict, hash=False, compare=False)
 
     def evidence(self, discount_reason: str | None = None) -> Evidence:
-        return Evidence(
+        """The mention as report evidence (built without re-validation: every field comes from the
+        matched span itself, so it holds by construction)."""
+        return Evidence.model_construct(
             text=self.text,
             start=self.start,
             end=self.end,
@@ -71,6 +77,7 @@ class NoteView:
     by_label: dict[str, list[Mention]] = field(default_factory=dict)
     by_sentence: dict[int, list[Mention]] = field(default_factory=dict)
     _starts: list[int] | None = None
+    _standing: dict[int, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         by_label: dict[str, list[Mention]] = defaultdict(list)
@@ -99,6 +106,18 @@ class NoteView:
 
     def sentence_labels(self, index: int) -> list[Mention]:
         return self.by_sentence.get(index, [])
+
+    def standing_labels(self, index: int) -> dict[str, int]:
+        """How many mentions of each label in a sentence can stand next to another: not denied, a
+        blank field, planned or someone else's (computed once per sentence: "near" asks it often)."""
+        counts = self._standing.get(index)
+        if counts is None:
+            counts = {}
+            for mention in self.by_sentence.get(index, ()):
+                if mention.assertion not in NEAR_REJECTED:
+                    counts[mention.label] = counts.get(mention.label, 0) + 1
+            self._standing[index] = counts
+        return counts
 
 
 def assertion_of(categories: frozenset[str]) -> MentionAssertion:
