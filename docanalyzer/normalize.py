@@ -25,7 +25,7 @@ _WRAPPED = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[a-z0-9(])")
 # Dictation read back by speech recognition keeps the spoken punctuation as words ("... 8 months
 # period He has ..."); each becomes its mark padded with spaces, so sentences end where they should.
 _SPOKEN = (
-    (re.compile(r"[ \t]+(?:period|full stop)(?=[ \t]+[A-Z0-9]|[ \t]*(?:\n|$))"), "."),
+    (re.compile(r"[ \t]+(?:period|full stop)(?=[ \t]+(?!of\b)[A-Za-z0-9]|[ \t]*(?:\n|$))"), "."),
     (re.compile(r"[ \t]+comma(?=[ \t])"), ","),
     (re.compile(r"[ \t]+(?:new line|next line|new paragraph)(?=[ \t]|$)", re.IGNORECASE), "\n"),
 )

@@ -100,7 +100,8 @@ _FIELD_LINE = re.compile(
     # the same field in running text, after a full stop (notes flattened to one paragraph)
     r"|(?<=[.!?] )[A-Z][A-Za-z0-9/&()'-]*(?: [A-Za-z0-9/&()'-]+){0,3}:(?=\s)"
 )
-_NEW_SENTENCE_LINE = re.compile(r"[.!?][\"')\]]?[ \t]*\n[ \t]*(?=[A-Za-z0-9])")
+# a new sentence on a new line (not a list item: "1. ...", which belongs to the section above)
+_NEW_SENTENCE_LINE = re.compile(r"[.!?][\"')\]]?[ \t]*\n[ \t]*(?=[A-Za-z0-9])(?!\d{1,2}[.)][ \t])")
 
 
 def _inline_header_ok(text: str, line_start: int, start: int) -> bool:

@@ -87,7 +87,9 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
     against = [s for s in signals if s.weight < 0]
     aborted = matching(spec.outcome.abort, view)
     handoff = _weighted(view, spec, spec.outcome.handoff)
-    read_images = interpretation is not None and "images_of_region" in ids
+    # Images read: an interpretation and images of a region, unless the note says none were made.
+    films_denied = any(m.assertion == "negated" for m in view.labelled("IMAGES"))
+    read_images = interpretation is not None and "images_of_region" in ids and not films_denied
 
     status: ProcedureStatus
     # Attempted: stopped after it started (a needle, a puncture or contrast), not cancelled beforehand.
