@@ -18,8 +18,9 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 
 # A line break inside a sentence that was wrapped at a fixed width: the line before is long and
 # does not end a sentence or a field, and the next line goes on in lower case or with a number
-# (trailing spaces, or the CR of a CRLF, before the break do not matter).
-_WRAPPED = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[a-z0-9(])")
+# (trailing spaces, or the CR of a CRLF, before the break do not matter), unless that line starts
+# with a field label ("exam: ...", as notes written all in lower case have them).
+_WRAPPED = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}:)")
 
 
 # Dictation read back by speech recognition keeps the spoken punctuation as words ("... 8 months
