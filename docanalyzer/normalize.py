@@ -21,6 +21,11 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 # (trailing spaces, or the CR of a CRLF, before the break do not matter), unless that line starts
 # with a field label ("exam: ...", as notes written all in lower case have them).
 _WRAPPED = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}:)")
+# In a note written all in capitals the case of the next line says nothing: a long line goes on
+# into the next unless that one starts a field or a list item.
+_WRAPPED_CAPITALS = re.compile(
+    r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[A-Z0-9(])(?![A-Z][A-Z0-9 /&()'.-]{0,40}:)(?![-*\u2022]|\d{1,2}[.)]\s)"
+)
 
 
 # Dictation read back by speech recognition keeps the spoken punctuation as words ("... 8 months
@@ -53,4 +58,5 @@ def normalize(text: str) -> str:
     text = _CONTROLS.sub(" ", text)
     text = _SPACES.sub(" ", text)
     text = _spoken_punctuation(text)
-    return _WRAPPED.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+    wrapped = _WRAPPED_CAPITALS if not any(c.islower() for c in text) else _WRAPPED
+    return wrapped.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
