@@ -49,14 +49,19 @@ def _spoken_punctuation(text: str) -> str:
     return text
 
 
+# EHR exports join the words of field names with underscores ("REASON_FOR_EXAM|"): read them as spaces.
+_FIELD_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z])")
+
+
 def normalize(text: str) -> str:
     """Return ``text`` with the same length, with line breaks, controls and odd spaces tamed,
-    spoken punctuation of dictation written as marks, and hard-wrapped lines joined (the wrapping
-    newline becomes a space)."""
+    spoken punctuation of dictation written as marks, underscores inside field names as spaces, and
+    hard-wrapped lines joined (the wrapping newline becomes a space)."""
     text = _CRLF.sub(" ", text)
     text = _OTHER_BREAKS.sub("\n", text)
     text = _CONTROLS.sub(" ", text)
     text = _SPACES.sub(" ", text)
     text = _spoken_punctuation(text)
+    text = _FIELD_UNDERSCORE.sub(" ", text)
     wrapped = _WRAPPED_CAPITALS if not any(c.islower() for c in text) else _WRAPPED
     return wrapped.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
