@@ -93,6 +93,8 @@ _MARK = re.compile(r"(?<=[A-Za-z)])[:|]|(?<=[A-Za-z)] )[:|]")  # a header ends w
 _WORD_START = re.compile(r"(?<!\S)\S")
 _SENTENCE_END = re.compile(r"[.!?;][\"')\]]?[ \t]")
 _AFTER_SENTENCE = re.compile(r"[.!?;][\"')\]]?[ \t]+$")
+_BULLET_START = re.compile(r"[*\u2022\u25cf\u25aa-]")
+_INLINE_ITEM = re.compile(r"(?<=\S)[ \t]+[*\u2022\u25cf\u25aa][ \t]")
 _LIST_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s*")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FIELD_LINE = re.compile(
@@ -137,6 +139,11 @@ def paragraph_end(text: str, header_start: int, body_start: int, limit: int, *, 
         found = _NEW_SENTENCE_LINE.search(text, header_line_end - 2 if header_line_end > 1 else 0, limit)
         if found:
             candidates.append(found.start() + 1)
+        # a list flattened into the line: text after the header, then "* next item" ends it
+        if not _BULLET_START.match(text, content):
+            found = _INLINE_ITEM.search(text, content, min(header_line_end, limit))
+            if found:
+                candidates.append(found.start())
     return min(candidates)
 
 

@@ -23,6 +23,9 @@ _AFTER_FULL_STOP = re.compile(r"(?<=[.?!])[ \t]+(?=[A-Z0-9]|[^\w\s])")
 # Notes typed or exported in lower case still end their sentences with a full stop; a lower-case
 # word after one starts a sentence unless the word before is an abbreviation or an initial.
 _BEFORE_LOWER = re.compile(r"[.?!][ \t]+(?=[a-z])")
+# A bullet inside a line ("... Clear CSF returned * Contrast agent: ___ * AP views ..."), as lists
+# flattened to one line carry them, starts a sentence.
+_INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+[*\u2022\u25cf\u25aa][ \t]+(?=\S)")
 _ABBREVIATIONS = frozenset(
     ["dr", "mr", "mrs", "ms", "vs", "approx", "e.g", "i.e", "etc", "cf", "al", "inc", "jr", "sr", "st", "pt",
      "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
@@ -37,6 +40,7 @@ def sentence_start_chars(text: str) -> list[int]:
     """Character offsets where a sentence starts (besides 0)."""
     starts = [m.end() for m in _AFTER_FULL_STOP.finditer(text)]
     starts += [m.end() for m in _BEFORE_LOWER.finditer(text) if _ends_sentence(_word_before(text, m.start()))]
+    starts += [m.end() for m in _INLINE_BULLET.finditer(text)]
     # In a note all in capitals or all in lower case, the case of a line's first letter says nothing.
     one_case = not any(c.islower() for c in text) or not any(c.isupper() for c in text)
     for match in _LINE_BREAK.finditer(text):
