@@ -26,6 +26,11 @@ _BEFORE_LOWER = re.compile(r"[.?!][ \t]+(?=[a-z])")
 # A bullet inside a line ("... Clear CSF returned * Contrast agent: ___ * AP views ..."), as lists
 # flattened to one line carry them, starts a sentence.
 _INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+[*\u2022\u25cf\u25aa][ \t]+(?=\S)")
+# A capitalized field label inside a line ("... NOTE -- LUMBAR Date of service: ____ Referring
+# service: ..."), as forms flattened to one line carry them, starts a sentence, so a blank field's
+# scope stops at its own label (notes using both letter cases only: in one-case text any word looks
+# like a label).
+_FIELD_IN_LINE = re.compile(r"(?<![A-Za-z0-9/&()'-])[A-Z][A-Za-z/&()'-]*(?:[ \t]+[A-Za-z/&()'-]+){0,3}(?=:[ \t])")
 _ABBREVIATIONS = frozenset(
     ["dr", "mr", "mrs", "ms", "vs", "approx", "e.g", "i.e", "etc", "cf", "al", "inc", "jr", "sr", "st", "pt",
      "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
@@ -43,6 +48,8 @@ def sentence_start_chars(text: str) -> list[int]:
     starts += [m.end() for m in _INLINE_BULLET.finditer(text)]
     # In a note all in capitals or all in lower case, the case of a line's first letter says nothing.
     one_case = not any(c.islower() for c in text) or not any(c.isupper() for c in text)
+    if not one_case:
+        starts += [m.start() for m in _FIELD_IN_LINE.finditer(text) if m.start() > 0 and text[m.start() - 1] in " \t"]
     for match in _LINE_BREAK.finditer(text):
         previous = match.start() - 1
         while previous >= 0 and text[previous] in " \t":
