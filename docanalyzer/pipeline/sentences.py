@@ -58,6 +58,7 @@ def sentence_start_chars(text: str) -> list[int]:
         single = match.group().count("\n") == 1
         wrapped = single and (
             _FORM_ANSWER.match(text, match.end()) is not None
+            or (previous >= 0 and text[previous] == ":")  # a label whose value is on the next line
             or (not _closes_line(text, previous, 40 if one_case else 50) and goes_on)
         )
         if not wrapped:
