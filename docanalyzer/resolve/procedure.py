@@ -118,7 +118,9 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
         status=status,
         regions=regions,
         intended_regions=intended,
-        intrathecal_access="thecal_entry" in ids or status in _DONE,
+        # entry into the thecal sac told where this encounter is (not only in a consent's risk list)
+        intrathecal_access=status in _DONE or any(
+            s.id == "thecal_entry" and s.weight >= _full_weight(spec, s.id) for s in signals),
         c12_puncture=bool(current(view, "C12_PUNCTURE", allow_indication=True)),
         ct_read_in_note=ct_read,
         evidence=[s.evidence[0] for s in cited if s.evidence][:4],
