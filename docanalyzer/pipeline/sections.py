@@ -30,7 +30,7 @@ from docanalyzer.pipeline.fast_matching import doc_text
 # The standard shape of a header pattern in sections.json: flags, a line start, an optional
 # bullet, the header names, then a colon, a spaced dash, a pipe or the line end.
 _STANDARD_START = re.compile(r"^\(\?[a-z]+\)\^\[ \\t\]\*\(\?:\[-\*\\u2022>#\]\+\[ \\t\]\*\)\?")
-_STANDARD_ENDS = ("[ \\t]*(?::|-(?=[ \\t]|$)|\\|(?!\\|)|$)", ":")
+_STANDARD_ENDS = ("[ \\t]*(?::|-(?=[ \\t]|$)|\\|(?!\\|)|(?<=\\t)|$)", ":")
 
 
 def header_names(pattern: str) -> str | None:
