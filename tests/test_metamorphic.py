@@ -226,7 +226,26 @@ def test_cli_command(analyzer, tmp_path: Path, monkeypatch) -> None:
 # --- the dev set (issue 11) --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="invariance floors of issue 11: being reached", strict=False)
+INVARIANCE_FLOORS = {"dev": (0.975, 0.90), "heldout": (0.97, 0.88)}
+"""(overall, every rewrite) the analyzer keeps today (docs/accuracy.md); issue 11 asks 0.98 and 0.95."""
+
+
+@pytest.mark.parametrize("split", sorted(INVARIANCE_FLOORS))
+def test_invariance_floors(analyzer, split: str) -> None:
+    folder = REPO / "eval" / split
+    notes = read_folder(folder) if folder.is_dir() else []
+    if not notes:
+        pytest.skip(f"no *.txt notes in {folder}")
+    result = measure(analyzer, notes)
+    overall, each = INVARIANCE_FLOORS[split]
+    # rates and change categories only: the held-out notes are not named
+    assert result["overall"] >= overall, render_table(result, aggregate=True)
+    low = {name: s["rate"] for name, s in result["rewrites"].items() if s["rate"] < each}
+    assert not low, render_table(result, aggregate=True)
+
+
+@pytest.mark.xfail(reason="invariance targets of issue 11 (0.98 overall, 0.95 per rewrite): not reached yet",
+                   strict=False)
 def test_dev_invariance_floors(analyzer) -> None:
     notes = read_folder(DEV) if DEV.is_dir() else []
     if not notes:
