@@ -34,6 +34,8 @@ def category_at(analyzer: Analyzer, text: str, phrase: str) -> str | None:
     ("OBX|1|TX PROC|myelogram AIR_KERMA_MGY|4 FINDINGS|normal thecal sac", "normal thecal sac", "findings"),
     ("Prior CT: limited by motion\nTechnique: LP at L2-3", "limited by motion", None),
     ("Plan -\nCT myelogram next week", "CT myelogram", "plan"),
+    ("lumbar myelogram with lp at l3-4 impression: mild stenosis", "mild stenosis", "impression"),
+    ("Lumbar myelogram with LP at L3-4 impression: mild stenosis", "mild stenosis", None),
 ])
 def test_headers_in_running_text(analyzer: Analyzer, text: str, phrase: str, category: str | None) -> None:
     assert category_at(analyzer, text, phrase) == category

@@ -65,25 +65,29 @@ class InlineHeaders:
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """(category, start, end) of each header in running text, in order."""
         found: list[tuple[str, int, int]] = []
+        # in a note all in lower case no header can start with a capital: any word may start one
+        lower_note = not any(c.isupper() for c in text)
         for mark in _MARK.finditer(text):
             # (bounded look-backs: a note flattened to one long line must stay linear)
             window = max(0, mark.start() - 300)
             line_start = max(text.rfind("\n", window, mark.start()) + 1, window)
-            header = self._header_before(text, line_start, mark)
+            header = self._header_before(text, line_start, mark, lower_note)
             if header is not None:
                 found.append(header)
         return found
 
-    def _header_before(self, text: str, line_start: int, mark: re.Match[str]) -> tuple[str, int, int] | None:
+    def _header_before(
+        self, text: str, line_start: int, mark: re.Match[str], lower_note: bool
+    ) -> tuple[str, int, int] | None:
         """The header ending at ``mark``, tried from the farthest word that may start one (a capital
         letter, or a word after a full stop) to the nearest, so the longest header wins."""
         low = max(line_start, mark.start() - self.LOOK_BACK)
         for word in _WORD_START.finditer(text, low, mark.start()):
             start = word.start()
-            if not (text[start].isupper() or _SENTENCE_END.match(text, max(start - 2, 0), start)):
+            if not (text[start].isupper() or lower_note or _SENTENCE_END.match(text, max(start - 2, 0), start)):
                 continue
             match = self.regex.match(text, start, mark.end())
-            if match is not None and _inline_header_ok(text, line_start, start):
+            if match is not None and _inline_header_ok(text, line_start, start, lower_note=lower_note):
                 group = next(name for name, value in match.groupdict().items() if value is not None)
                 return self.categories[group], start, match.end()
         return None
@@ -106,7 +110,7 @@ _FIELD_LINE = re.compile(
 _NEW_SENTENCE_LINE = re.compile(r"[.!?][\"')\]]?[ \t]*\n[ \t]*(?=[A-Za-z0-9])(?!\d{1,2}[.)][ \t])")
 
 
-def _inline_header_ok(text: str, line_start: int, start: int) -> bool:
+def _inline_header_ok(text: str, line_start: int, start: int, *, lower_note: bool = False) -> bool:
     """A header in running text follows a full stop, or starts with a capital letter after at least
     three words on its line (not a field label such as "Prior CT:"); one at a line start is the
     line-start patterns' business."""
@@ -116,7 +120,7 @@ def _inline_header_ok(text: str, line_start: int, start: int) -> bool:
     if _AFTER_SENTENCE.search(before[-4:]):
         return True
     letters = sum(c.isalpha() for c in text[start : start + 40].split(":", 1)[0].split("|", 1)[0])
-    return letters >= 4 and text[start].isupper() and len(before.split()) >= 3
+    return letters >= 4 and (text[start].isupper() or lower_note) and len(before.split()) >= 3
 
 
 def paragraph_end(text: str, header_start: int, body_start: int, limit: int, *, block: bool = False) -> int:
