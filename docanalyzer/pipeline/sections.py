@@ -188,11 +188,18 @@ class LeanSectionizer(Sectionizer):
     def _clinical_end(self, doc: Doc, text: str, token_starts: list[int], category: str,
                       start: int, end: int, body_end: int) -> int:
         mode = getattr(self, "ends", {}).get(category)
-        if mode is None or end >= body_end:
+        if end >= body_end:
             return body_end
         header_char = doc[start].idx
         window = max(0, header_char - 300)
         line_start = max(text.rfind("\n", window, header_char) + 1, window)
+        if mode is None:
+            # a field in a line of fields ("Pt: 58 M   Proc: Myelogram, lumbar   RN: ...") ends with
+            # its line; a header that starts its line runs on to the next header
+            if not text[line_start:header_char].strip(" \t-*\u2022>#"):
+                return body_end
+            line_end = text.find("\n", header_char, doc[body_end - 1].idx + len(doc[body_end - 1]))
+            return body_end if line_end < 0 else max(bisect.bisect_left(token_starts, line_end), end + 1)
         if mode == "paragraph" and text[line_start:header_char].strip(" \t-*\u2022>#"):
             # a field in running text ("... Allergies: none. ...") ends with its sentence, unless told otherwise
             mode = getattr(self, "inline_ends", {}).get(category, "sentence")
