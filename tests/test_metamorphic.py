@@ -226,7 +226,7 @@ def test_cli_command(analyzer, tmp_path: Path, monkeypatch) -> None:
 # --- the dev set (issue 11) --------------------------------------------------------------------
 
 
-INVARIANCE_FLOORS = {"dev": (0.975, 0.90), "heldout": (0.97, 0.88)}
+INVARIANCE_FLOORS = {"dev": (0.975, 0.89), "heldout": (0.97, 0.89)}
 """(overall, every rewrite) the analyzer keeps today (docs/accuracy.md); issue 11 asks 0.98 and 0.95."""
 
 
