@@ -143,9 +143,14 @@ def _decision(
         why = (f"Score {score:g} lies between {unsure:g} and {done:g}: the signals are too weak or conflict; "
                "a person must look." if score < done else "")
     elif status == "not_documented":
-        why = ("No myelogram is named and no contrast reached the thecal sac in this encounter." if not core
-               else f"Score {score:g} is below {unsure:g}: the myelogram is named only in a history or indication "
-               "paragraph, or with evidence against one done here.")
+        against = "; ".join(s.description.lower() for s in signals if s.weight < 0)
+        if against:
+            why = f"No myelogram was done in this encounter: {against}."
+        elif not core:
+            why = "No myelogram is named and no contrast reached the thecal sac in this encounter."
+        else:
+            why = (f"Score {score:g} is below {unsure:g}: the myelogram is named only in a history or indication "
+                   "paragraph.")
     else:
         why = f"Score {score:g} reaches {done:g}: a myelogram was done in this note ({status})."
     reasons = [r for r in (why, f"Signals: {found}.") if r]
