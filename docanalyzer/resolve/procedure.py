@@ -73,61 +73,97 @@ def _weighted(view: NoteView, spec: ProcedureDecisionSpec, rule: MentionRule) ->
     return [m for m in matching(rule, view) if section_weight(spec, m.section) > 0]
 
 
+@dataclass
+class _Reading:
+    """What the signals of one note say, computed once."""
+
+    signals: list[FoundSignal]
+    score: float
+    core: bool  # the study named, or contrast in the thecal sac, anywhere it counts
+    firm: bool  # ... where this encounter is told (full weight, not only a history paragraph)
+
+    @property
+    def ids(self) -> set[str]:
+        return {s.id for s in self.signals}
+
+    @property
+    def against(self) -> list[FoundSignal]:
+        return [s for s in self.signals if s.weight < 0]
+
+
+def _read(view: NoteView, interpretation: list[Evidence] | None, spec: ProcedureDecisionSpec) -> _Reading:
+    signals = find_signals(view, interpretation, spec)
+    core_signals = [s for s in signals if s.id in core_ids(spec)]
+    return _Reading(
+        signals=signals,
+        score=round(sum(s.weight for s in signals), 2),
+        core=bool(core_signals),
+        firm=any(s.weight >= _full_weight(spec, s.id) for s in core_signals),
+    )
+
+
 def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAssessment:
     """``interpretation``: the evidence that documents the interpretation element, or None."""
     spec = decision_spec()
-    signals = find_signals(view, interpretation, spec)
-    ids = {s.id for s in signals}
-    score = round(sum(s.weight for s in signals), 2)
-    core_signals = [s for s in signals if s.id in core_ids(spec)]
-    core = bool(core_signals)
-    # "Done" needs the study named or contrast in the thecal sac where this encounter is told
-    # (not only in a history or indication paragraph).
-    firm = any(s.weight >= _full_weight(spec, s.id) for s in core_signals)
-    against = [s for s in signals if s.weight < 0]
+    reading = _read(view, interpretation, spec)
     aborted = matching(spec.outcome.abort, view)
-    handoff = _weighted(view, spec, spec.outcome.handoff)
-    # Images read: an interpretation and images of a region, unless the note says none were made.
-    films_denied = any(m.assertion == "negated" for m in view.labelled("IMAGES"))
-    read_images = interpretation is not None and "images_of_region" in ids and not films_denied
-
-    status: ProcedureStatus
-    # Attempted: stopped after it started (a needle, a puncture or contrast), not cancelled beforehand.
-    started = bool(ids & _STARTED) or bool(current(view, "NEEDLE"))
-    if core and aborted and started and (firm or score >= spec.thresholds.uncertain) and not read_images:
-        status = "attempted"
-    elif firm and score >= spec.thresholds.done:
-        films = "images_of_region" in ids or _conventional_images(view)
-        if _weighted(view, spec, spec.outcome.no_films) or (handoff and not (interpretation is not None and films)):
-            status = "injection_only"
-        else:
-            status = "performed"
-    elif (firm and (score >= spec.thresholds.uncertain or not against)) or (core and score >= spec.thresholds.done):
-        status = "uncertain"
-    else:
-        status = "not_documented"
-
-    interpreted = interpretation is not None
-    ct_read = status in _DONE and _ct_read(view, interpreted)
+    status = _decide(view, spec, reading, interpretation, aborted)
+    ct_read = status in _DONE and _ct_read(view, interpretation is not None)
     regions, region_mentions = _regions(view) if status in _DONE else ([], [])
     intended = list(regions)
     if status == "attempted" or (status == "injection_only" and not ct_read and not _conventional_images(view)):
         regions, region_mentions = [], []
-    cited = [s for s in signals if s.weight > 0] if status in _DONE else against
+    cited = [s for s in reading.signals if s.weight > 0] if status in _DONE else reading.against
     return ProcedureAssessment(
         status=status,
         regions=regions,
         intended_regions=intended,
         # entry into the thecal sac told where this encounter is (not only in a consent's risk list)
         intrathecal_access=status in _DONE or any(
-            s.id == "thecal_entry" and s.weight >= _full_weight(spec, s.id) for s in signals),
+            s.id == "thecal_entry" and s.weight >= _full_weight(spec, s.id) for s in reading.signals),
         c12_puncture=bool(current(view, "C12_PUNCTURE", allow_indication=True)),
         ct_read_in_note=ct_read,
         evidence=[s.evidence[0] for s in cited if s.evidence][:4],
         abort_evidence=[m.evidence() for m in aborted[:2]] if status == "attempted" else [],
         region_evidence=region_mentions,
-        decision=_decision(spec, status, score, signals, core),
+        decision=_decision(spec, status, reading.score, reading.signals, reading.core),
     )
+
+
+def _decide(view: NoteView, spec: ProcedureDecisionSpec, reading: _Reading,
+            interpretation: list[Evidence] | None, aborted: list[Mention]) -> ProcedureStatus:
+    """The status from the score and thresholds; how far a study that was done went."""
+    done, unsure = spec.thresholds.done, spec.thresholds.uncertain
+    if reading.core and aborted and _started(view, reading) and (reading.firm or reading.score >= unsure) \
+            and not _images_read(view, reading, interpretation):
+        return "attempted"
+    if reading.firm and reading.score >= done:
+        return _how_far(view, spec, reading, interpretation)
+    if (reading.firm and (reading.score >= unsure or not reading.against)) or (reading.core and reading.score >= done):
+        return "uncertain"
+    return "not_documented"
+
+
+def _started(view: NoteView, reading: _Reading) -> bool:
+    """Stopped after it started (a needle, a puncture or contrast), not cancelled beforehand."""
+    return bool(reading.ids & _STARTED) or bool(current(view, "NEEDLE"))
+
+
+def _images_read(view: NoteView, reading: _Reading, interpretation: list[Evidence] | None) -> bool:
+    """An interpretation and images of a region, unless the note says no images were made."""
+    films_denied = any(m.assertion == "negated" for m in view.labelled("IMAGES"))
+    return interpretation is not None and "images_of_region" in reading.ids and not films_denied
+
+
+def _how_far(view: NoteView, spec: ProcedureDecisionSpec, reading: _Reading,
+             interpretation: list[Evidence] | None) -> ProcedureStatus:
+    """performed, or injection_only on "no conventional films" or a hand-off without read films."""
+    films = "images_of_region" in reading.ids or _conventional_images(view)
+    if _weighted(view, spec, spec.outcome.no_films):
+        return "injection_only"
+    if _weighted(view, spec, spec.outcome.handoff) and not (interpretation is not None and films):
+        return "injection_only"
+    return "performed"
 
 
 def _full_weight(spec: ProcedureDecisionSpec, signal_id: str) -> float:
