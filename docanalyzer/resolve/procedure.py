@@ -20,7 +20,7 @@ from docanalyzer.report import (
     Region,
 )
 from docanalyzer.resolve.mentions import Mention, NoteView
-from docanalyzer.resolve.signals import FoundSignal, core_ids, decision_spec, find_signals, matching, section_weight
+from docanalyzer.resolve.signals import FoundSignal, decision_spec, find_signals, matching, section_weight
 from docanalyzer.schemas import MentionRule, ProcedureDecisionSpec
 
 # Sections that narrate other times or intentions, not this encounter's procedure.
@@ -93,12 +93,11 @@ class _Reading:
 
 def _read(view: NoteView, interpretation: list[Evidence] | None, spec: ProcedureDecisionSpec) -> _Reading:
     signals = find_signals(view, interpretation, spec)
-    core_signals = [s for s in signals if s.id in core_ids(spec)]
     return _Reading(
         signals=signals,
         score=round(sum(s.weight for s in signals), 2),
-        core=bool(core_signals),
-        firm=any(s.weight >= _full_weight(spec, s.id) for s in core_signals),
+        core=any(s.core for s in signals),
+        firm=any(s.core and s.full for s in signals),
     )
 
 
@@ -119,8 +118,7 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
         regions=regions,
         intended_regions=intended,
         # entry into the thecal sac told where this encounter is (not only in a consent's risk list)
-        intrathecal_access=status in _DONE or any(
-            s.id == "thecal_entry" and s.weight >= _full_weight(spec, s.id) for s in reading.signals),
+        intrathecal_access=status in _DONE or any(s.id == "thecal_entry" and s.full for s in reading.signals),
         c12_puncture=bool(current(view, "C12_PUNCTURE", allow_indication=True)),
         ct_read_in_note=ct_read,
         evidence=[s.evidence[0] for s in cited if s.evidence][:4],
@@ -164,10 +162,6 @@ def _how_far(view: NoteView, spec: ProcedureDecisionSpec, reading: _Reading,
     if _weighted(view, spec, spec.outcome.handoff) and not (interpretation is not None and films):
         return "injection_only"
     return "performed"
-
-
-def _full_weight(spec: ProcedureDecisionSpec, signal_id: str) -> float:
-    return max(rule.weight for rule in spec.signals if rule.id == signal_id)
 
 
 def _decision(

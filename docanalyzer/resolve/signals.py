@@ -34,6 +34,8 @@ class FoundSignal:
     description: str
     weight: float
     evidence: list[Evidence] = field(default_factory=list)
+    core: bool = False  # can make a note a myelogram on its own (the rule says so)
+    full: bool = True  # counted at its rule's full weight (not down-weighted by its section)
 
 
 def section_weight(spec: ProcedureDecisionSpec, section: str | None) -> float:
@@ -74,6 +76,7 @@ def find_signals(
     vetoed = _vetoed_sentences(view, spec)
     found: dict[str, FoundSignal] = {}
     for rule in spec.signals:
+        full = True
         if rule.builtin == "interpretation":
             if interpretation is None:
                 continue
@@ -87,7 +90,8 @@ def find_signals(
                 continue
             if rule.weight > 0:
                 mentions = sorted(mentions, key=lambda m: -section_weight(spec, m.section))
-                weight = rule.weight * section_weight(spec, mentions[0].section)
+                best = section_weight(spec, mentions[0].section)
+                weight, full = rule.weight * best, best >= 1.0
             else:
                 weight = rule.weight
             evidence = [m.evidence() for m in mentions]
@@ -95,10 +99,5 @@ def find_signals(
             continue
         known = found.get(rule.id)
         if known is None or abs(weight) > abs(known.weight):
-            found[rule.id] = FoundSignal(rule.id, rule.description, weight, evidence[:3])
+            found[rule.id] = FoundSignal(rule.id, rule.description, weight, evidence[:3], rule.core, full)
     return sorted(found.values(), key=lambda s: -s.weight)
-
-
-def core_ids(spec: ProcedureDecisionSpec | None = None) -> frozenset[str]:
-    spec = spec or decision_spec()
-    return frozenset(rule.id for rule in spec.signals if rule.core)
