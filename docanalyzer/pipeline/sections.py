@@ -68,10 +68,7 @@ class InlineHeaders:
         # in a note all in lower case no header can start with a capital: any word may start one
         lower_note = not any(c.isupper() for c in text)
         for mark in _MARK.finditer(text):
-            # (bounded look-backs: a note flattened to one long line must stay linear)
-            window = max(0, mark.start() - 300)
-            line_start = max(text.rfind("\n", window, mark.start()) + 1, window)
-            header = self._header_before(text, line_start, mark, lower_note)
+            header = self._header_before(text, _line_start(text, mark.start()), mark, lower_note)
             if header is not None:
                 found.append(header)
         return found
@@ -108,6 +105,13 @@ _FIELD_LINE = re.compile(
 )
 # a new sentence on a new line (not a list item: "1. ...", which belongs to the section above)
 _NEW_SENTENCE_LINE = re.compile(r"[.!?][\"')\]]?[ \t]*\n[ \t]*(?=[A-Za-z0-9])(?!\d{1,2}[.)][ \t])")
+
+
+def _line_start(text: str, position: int) -> int:
+    """Start of the line holding ``position``, looked for at most 300 characters back (a note
+    flattened to one long line must stay linear)."""
+    window = max(0, position - 300)
+    return max(text.rfind("\n", window, position) + 1, window)
 
 
 def _inline_header_ok(text: str, line_start: int, start: int, *, lower_note: bool = False) -> bool:
@@ -191,8 +195,7 @@ class LeanSectionizer(Sectionizer):
         if end >= body_end:
             return body_end
         header_char = doc[start].idx
-        window = max(0, header_char - 300)
-        line_start = max(text.rfind("\n", window, header_char) + 1, window)
+        line_start = _line_start(text, header_char)
         if mode is None:
             # a field in a line of fields ("Pt: 58 M   Proc: Myelogram, lumbar   RN: ...") ends with
             # its line; a header that starts its line runs on to the next header
