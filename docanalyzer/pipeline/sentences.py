@@ -48,18 +48,20 @@ def sentence_start_chars(text: str) -> list[int]:
     starts += [m.end() for m in _INLINE_BULLET.finditer(text)]
     # In a note all in capitals or all in lower case, the case of a line's first letter says nothing.
     one_case = not any(c.islower() for c in text) or not any(c.isupper() for c in text)
+    long_line = 40 if one_case else 50  # the length of a line that was wrapped at a fixed width
     if not one_case:
         starts += [m.start() for m in _FIELD_IN_LINE.finditer(text) if m.start() > 0 and text[m.start() - 1] in " \t"]
     for match in _LINE_BREAK.finditer(text):
         previous = match.start() - 1
         while previous >= 0 and text[previous] in " \t":
             previous -= 1
-        goes_on = _goes_on(text, previous, match.end(), 40 if one_case else 50, one_case)
+        goes_on = _goes_on(text, previous, match.end(), long_line, one_case)
+        closes = previous >= 0 and text[previous] in _CLOSES_LINE
         single = match.group().count("\n") == 1
         wrapped = single and (
             _FORM_ANSWER.match(text, match.end()) is not None
             or (previous >= 0 and text[previous] == ":")  # a label whose value is on the next line
-            or (not _closes_line(text, previous, 40 if one_case else 50) and goes_on)
+            or (not closes and goes_on)
         )
         if not wrapped:
             starts.append(match.end())
@@ -68,16 +70,6 @@ def sentence_start_chars(text: str) -> list[int]:
 
 _FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}(?::|\|)")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]+|\d{1,2}[.)])[ \t]+")
-
-
-def _closes_line(text: str, previous: int, long_line: int) -> bool:
-    """A line ends its sentence with a full stop, ? ! or ;, or with a colon when it is short (a
-    field label whose value follows on the next line), not when it was wrapped at the colon."""
-    if previous < 0:
-        return False
-    if text[previous] == ":":
-        return previous - (text.rfind("\n", 0, previous) + 1) < long_line
-    return text[previous] in _CLOSES_LINE
 
 
 def _goes_on(text: str, previous: int, next_start: int, long_line: int, one_case: bool) -> bool:

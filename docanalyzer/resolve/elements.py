@@ -61,7 +61,7 @@ def resolve_element(
         scope_reason = _SCOPE_REASON[spec.scope]
         discounted = _unique_discounted(discounted + [(m, scope_reason) for m in supporting], [])
         status, supporting, section_evidence = "missing", [], []
-        reason = _SCOPE_REASON[spec.scope]
+        reason = scope_reason
     else:
         reason = _reason(spec, status, supporting, discounted)
     evidence = [m.evidence() for m in supporting] + section_evidence
