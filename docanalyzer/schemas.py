@@ -273,6 +273,10 @@ class MentionRule(_Strict):
     assertions: list[MentionAssertionName] = Field(default_factory=lambda: ["affirmed"])
     exclude_metadata: dict[str, str] | None = Field(
         default=None, description="Skip mentions whose rule metadata has these values (e.g. agent: gadolinium).")
+    heading_chars: int | None = Field(
+        default=None, gt=0,
+        description="Only mentions that start within this many characters of the note: its heading, where "
+        "a document says what kind of document it is.")
 
 
 class SignalSpec(_Strict):

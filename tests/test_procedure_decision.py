@@ -93,6 +93,17 @@ def test_evidence_against_is_cited(analyzer: Analyzer, text: str, signal: str) -
     assert signal in {s.id for s in report.procedure_decision.signals}
 
 
+def test_a_document_that_tells_of_a_myelogram_does_not_report_one(analyzer: Analyzer) -> None:
+    text = ("DISCHARGE SUMMARY\n\nPROCEDURES:\n1. CT myelogram, lumbar (see separate report)\n\n"
+            "HOSPITAL COURSE:\nCT myelogram via lumbar puncture showed severe L3-4 stenosis with a block"
+            " to the flow of contrast. He underwent laminectomy the next day.\n")
+    report = run(analyzer, text)
+    assert report.procedure_status == "not_documented"
+    assert "other_document_type" in [s.id for s in report.procedure_decision.signals]
+    heading_only = run(analyzer, "LUMBAR MYELOGRAM\n" + PROBE + "\nFollow-up: clinic in two weeks.\n")
+    assert heading_only.procedure_status == "performed"
+
+
 def test_mentions_excluded_by_section_are_discounted_with_a_reason(analyzer: Analyzer) -> None:
     text = ("LUMBAR MYELOGRAM\nComparison: outside myelogram 2019 through an L4-5 puncture with Omnipaque.\n"
             "Technique: LP under fluoroscopy, 15 mL Isovue-M 200 intrathecal. AP and lateral lumbar images.\n"

@@ -53,6 +53,20 @@ def test_a_field_in_running_text_ends_with_its_sentence(analyzer: Analyzer) -> N
     assert category_at(analyzer, text, "LP at") is None
 
 
+def test_a_section_goes_on_after_a_field_in_its_running_text(analyzer: Analyzer) -> None:
+    text = ("HOSPITAL COURSE:\nAdmitted to neurosurgery. Exam: hip flexion 4-/5. A CT myelogram was done by"
+            " radiology.\n\nDISCHARGE MEDICATIONS:\nnone\n")
+    assert category_at(analyzer, text, "hip flexion") == "title"
+    assert category_at(analyzer, text, "A CT myelogram") == "hospital_course"
+
+
+def test_in_a_note_flattened_to_one_line_each_header_starts_its_own_section(analyzer: Analyzer) -> None:
+    text = ("CLINICAL INFORMATION: leg pain. COMPARISON: MRI 11/2023. PROCEDURE: Consent signed. LP at L2-3"
+            " under fluoroscopy.")
+    assert category_at(analyzer, text, "Consent signed") == "title"
+    assert category_at(analyzer, text, "LP at L2-3") not in ("indication", "comparison")
+
+
 def test_an_impression_put_first_ends_at_its_blank_line(analyzer: Analyzer) -> None:
     text = "IMPRESSION: mild L4-5 stenosis.\n\nLUMBAR MYELOGRAM\nLP at L2-3 under fluoroscopy.\n"
     assert category_at(analyzer, text, "mild L4-5") == "impression"

@@ -114,6 +114,11 @@ def _line_start(text: str, position: int) -> int:
     return max(text.rfind("\n", window, position) + 1, window)
 
 
+def _in_running_text(text: str, position: int) -> bool:
+    """Text comes before ``position`` on its line (more than a bullet)."""
+    return bool(text[_line_start(text, position) : position].strip(" \t-*\u2022>#"))
+
+
 def _inline_header_ok(text: str, line_start: int, start: int, *, lower_note: bool = False) -> bool:
     """A header in running text follows a full stop, or starts with a capital letter after at least
     three words on its line (not a field label such as "Prior CT:"); one at a line start is the
@@ -183,11 +188,40 @@ class LeanSectionizer(Sectionizer):
             scope = rule.max_scope if rule.max_scope is not None else self.max_section_length
             body_end = min(end + scope, limit) if scope is not None else limit
             body_end = self._clinical_end(doc, text, token_starts, rule.category, start, end, body_end)
+            enclosing = self._enclosing(doc, text, sections, start)
             sections.append(Section(rule.category, start, end, end, body_end, None, rule))
-            if body_end < limit:  # the text after a closed section belongs to no section
-                sections.append(Section(None, body_end, body_end, body_end, limit))
+            if body_end < limit:
+                sections.extend(self._after_closed(doc, text, token_starts, enclosing, body_end, limit))
         doc._.sections = sections
         return doc
+
+    def _enclosing(self, doc: Doc, text: str, sections: list[Section], start: int) -> Section | None:
+        """The section a field in running text interrupts ("HOSPITAL COURSE: ... Exam: 4/5 ... then
+        more course"): the one running up to it, when that one's header starts a line and this one's
+        does not. In a note flattened to one line every header is in running text, and each starts
+        a section of its own."""
+        last = sections[-1] if sections else None
+        if last is None or last.category is None or last.body_end != start or not _in_running_text(text, doc[start].idx):
+            return None
+        resumed = last.title_start == last.body_start  # a section going on after a field: no header of its own
+        return last if resumed or not _in_running_text(text, doc[last.title_start].idx) else None
+
+    def _after_closed(self, doc: Doc, text: str, token_starts: list[int], enclosing: Section | None,
+                      start: int, limit: int) -> list[Section]:
+        """The text after a section that closed before the next header: the interrupted section goes
+        on (to its own end), or, after a section that started its line, the text belongs to none."""
+        if enclosing is None:
+            return [Section(None, start, start, start, limit)]
+        mode = getattr(self, "ends", {}).get(enclosing.category)
+        end = limit
+        if mode in ("paragraph", "block"):
+            limit_char = doc[limit - 1].idx + len(doc[limit - 1])
+            end_char = paragraph_end(text, doc[start].idx, doc[start].idx, limit_char, block=mode == "block")
+            end = min(max(bisect.bisect_left(token_starts, end_char), start + 1), limit)
+        elif mode == "sentence":
+            end = next((t.i for t in doc[start + 1 : limit] if t.is_sent_start), limit)
+        resumed = Section(enclosing.category, start, start, start, end, None, enclosing.rule)
+        return [resumed] if end >= limit else [resumed, Section(None, end, end, end, limit)]
 
     def _clinical_end(self, doc: Doc, text: str, token_starts: list[int], category: str,
                       start: int, end: int, body_end: int) -> int:
@@ -195,15 +229,15 @@ class LeanSectionizer(Sectionizer):
         if end >= body_end:
             return body_end
         header_char = doc[start].idx
-        line_start = _line_start(text, header_char)
+        inline = _in_running_text(text, header_char)
         if mode is None:
             # a field in a line of fields ("Pt: 58 M   Proc: Myelogram, lumbar   RN: ...") ends with
             # its line; a header that starts its line runs on to the next header
-            if not text[line_start:header_char].strip(" \t-*\u2022>#"):
+            if not inline:
                 return body_end
             line_end = text.find("\n", header_char, doc[body_end - 1].idx + len(doc[body_end - 1]))
             return body_end if line_end < 0 else max(bisect.bisect_left(token_starts, line_end), end + 1)
-        if mode == "paragraph" and text[line_start:header_char].strip(" \t-*\u2022>#"):
+        if mode == "paragraph" and inline:
             # a field in running text ("... Allergies: none. ...") ends with its sentence, unless told otherwise
             mode = getattr(self, "inline_ends", {}).get(category, "sentence")
         if mode == "sentence":

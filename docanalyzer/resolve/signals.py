@@ -49,6 +49,8 @@ def matching(rule: MentionRule, view: NoteView) -> list[Mention]:
     for mention in view.labelled(*rule.labels):
         if mention.assertion not in rule.assertions:
             continue
+        if rule.heading_chars is not None and mention.start >= rule.heading_chars:
+            continue
         if rule.sections is not None and mention.section not in rule.sections:
             continue
         if rule.exclude_sections and mention.section in rule.exclude_sections:
