@@ -201,7 +201,9 @@ class LeanSectionizer(Sectionizer):
         does not. In a note flattened to one line every header is in running text, and each starts
         a section of its own."""
         last = sections[-1] if sections else None
-        if last is None or last.category is None or last.body_end != start or not _in_running_text(text, doc[start].idx):
+        if last is None or last.category is None or last.body_end != start:
+            return None
+        if not _in_running_text(text, doc[start].idx):
             return None
         resumed = last.title_start == last.body_start  # a section going on after a field: no header of its own
         return last if resumed or not _in_running_text(text, doc[last.title_start].idx) else None
