@@ -119,7 +119,8 @@ FIGURES = (
 def generalization_section(analyzer: Analyzer) -> list[str]:
     """Dev and held-out figures side by side (aggregates only), error categories of the held-out
     split, and metamorphic invariance per rewrite on both."""
-    results = {name: evaluate_corpus(REPO / "eval" / name, analyzer) for name in ("corpus", "dev", "heldout")}
+    results = {name: evaluate_corpus(REPO / "eval" / name, analyzer, anonymous=name == "heldout")
+               for name in ("corpus", "dev", "heldout")}
     lines = ["", "## Notes written elsewhere: `eval/dev` and `eval/heldout`", "",
              HOW_WRITTEN.format(**_corpus_facts()), "",
              "| figure | eval/corpus | eval/dev | eval/heldout |", "|---|---|---|---|"]
@@ -132,7 +133,8 @@ def generalization_section(analyzer: Analyzer) -> list[str]:
                      f"{results['heldout']['elements'][element_id]['f1']:.3f} |")
     lines += ["", "### Held-out error categories (no note names)", "", "| count | category |", "|---|---|"]
     lines += [f"| {count} | {category} |" for category, count in error_categories(results["heldout"])]
-    invariance = {name: measure_folder(analyzer, REPO / "eval" / name) for name in ("dev", "heldout")}
+    invariance = {name: measure_folder(analyzer, REPO / "eval" / name, anonymous=name == "heldout")
+                  for name in ("dev", "heldout")}
     lines += ["", "### Metamorphic invariance (meaning-preserving rewrites; `docanalyzer metamorphic`)", "",
               "Share of notes whose procedure status, regions, element statuses and primary code are unchanged.",
               "",

@@ -240,7 +240,7 @@ def evaluate(
 ) -> None:
     from docanalyzer.evaluation import aggregate_only, evaluate_corpus, render_table
 
-    result = evaluate_corpus(gold_dir)
+    result = evaluate_corpus(gold_dir, anonymous=aggregate)
     if output_format == "json":
         text = json.dumps(aggregate_only(result) if aggregate else result, indent=2)
     else:

@@ -37,7 +37,7 @@ def metamorphic(
                    err=True)
         raise typer.Exit(2)
     chosen = {name: fn for name, fn in REWRITES.items() if not rewrite or name in rewrite}
-    result = measure_folder(Analyzer(), folder, chosen)
+    result = measure_folder(Analyzer(), folder, chosen, anonymous=aggregate)
     if output_format is MetamorphicFormat.json:
         typer.echo(json.dumps(without_notes(result) if aggregate else result, indent=2, default=str))
     else:

@@ -42,9 +42,13 @@ _SPOKEN_BREAK = re.compile(r"new line|next line|new paragraph", re.IGNORECASE)
 
 
 def _spoken_punctuation(text: str) -> str:
-    if not (any(word in text for word in _SPOKEN_WORDS) or _SPOKEN_BREAK.search(text)):
+    # a note all in capitals says "PERIOD" as the same word; in mixed case, "Period" is another word
+    capitals = not any(c.islower() for c in text)
+    probe = text.lower() if capitals else text
+    if not (any(word in probe for word in _SPOKEN_WORDS) or _SPOKEN_BREAK.search(text)):
         return text
     for pattern, mark in _SPOKEN:
+        pattern = re.compile(pattern.pattern, pattern.flags | re.IGNORECASE) if capitals else pattern
         text = pattern.sub(lambda m, mark=mark: mark + " " * (len(m.group()) - 1), text)
     return text
 

@@ -36,6 +36,9 @@ def category_at(analyzer: Analyzer, text: str, phrase: str) -> str | None:
     ("Plan -\nCT myelogram next week", "CT myelogram", "plan"),
     ("lumbar myelogram with lp at l3-4 impression: mild stenosis", "mild stenosis", "impression"),
     ("Lumbar myelogram with LP at L3-4 impression: mild stenosis", "mild stenosis", None),
+    # a header alone on its line before the note was flattened: capitals, no colon
+    ("Diabetes, diet controlled HISTORY OF PRESENT ILLNESS 71-year-old man", "71-year-old", "indication"),
+    ("Laminectomy done, EBL 150 mL. Discharged home.", "150 mL", None),
 ])
 def test_headers_in_running_text(analyzer: Analyzer, text: str, phrase: str, category: str | None) -> None:
     assert category_at(analyzer, text, phrase) == category
@@ -88,6 +91,11 @@ def test_hard_wrapped_lines_go_on_whatever_the_case_of_the_next_word() -> None:
     found = starts(text)
     assert "L2-3 and Omn" not in found
     assert "FINDINGS: no" in found
+
+
+def test_each_line_of_a_checklist_is_its_own_sentence_whatever_the_case() -> None:
+    text = "[x] mri contraindicated\n[ ] prior mri nondiagnostic\n[x] failed conservative therapy"
+    assert starts(text) == ["[ ] prior mr", "[x] failed c"]
 
 
 def test_a_checkbox_line_answers_the_field_above() -> None:

@@ -33,7 +33,7 @@ def quiet_third_party_logs() -> None:
 
 def build_target_matcher(nlp: Language, rules: RuleSet, name: str) -> TargetMatcher:
     matcher = TargetMatcher(nlp, name=name, result_type="group", span_group_name=SPAN_GROUP, prune=True)
-    speed_up(matcher)
+    speed_up(matcher, same_span="per_category")
     matcher.add([
         TargetRule(
             literal=spec.literal,
@@ -58,7 +58,7 @@ def build_context(nlp: Language, rules: RuleSet, name: str) -> FocusedConText:
         # A modifier inside a target ("no" in "no relief") belongs to that phrase, not to its neighbours.
         prune_on_target_overlap=True,
     )
-    speed_up(context)
+    speed_up(context, same_span="all")
     context.add([
         ConTextRule(
             literal=spec.literal,

@@ -9,8 +9,10 @@ are built; if medspaCy's internals ever change shape, the stock matchers stay in
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
+from medspacy.common.medspacy_matcher import MedspacyMatcher
 from medspacy.common.regex_matcher import RegexMatcher
 from spacy.tokens import Doc
 
@@ -44,6 +46,57 @@ class TextOnceRegexMatcher(RegexMatcher):
         return matches
 
 
+SameSpan = Literal["first", "per_category", "all"]
+
+
+def longest_matches(matches: list[tuple[int, int, int]], rule_of: Callable[[int], tuple[int, str]], *,
+                    same_span: SameSpan = "first") -> list[tuple[int, int, int]]:
+    """Overlapping matches pruned to the longest (then the leftmost, then the first rule), as
+    medspaCy's pruning means to, but independent of the order the matchers return them in:
+    medspaCy keeps whichever of two equally long overlapping matches came first, and that order
+    shifts when any rule is added. ``rule_of(match_id)`` gives (rule order, category).
+    Matches of the very same words: ``first`` keeps the first rule's (section headers, where a
+    specific header comes before the catch-all); ``per_category`` one per category (targets: "blood
+    patch" is a treatment tried and a procedure); ``all`` every rule's (ConText: "cannot be
+    excluded" looks both backward and forward)."""
+    kept: dict[tuple[int, int, str | int], tuple[int, int, int]] = {}
+    taken: set[int] = set()
+    spans: set[tuple[int, int]] = set()
+    for match in sorted(matches, key=lambda m: (m[1] - m[2], m[1], rule_of(m[0])[0])):
+        _, start, end = match
+        if (start, end) in spans:
+            if same_span == "first":
+                continue
+        elif taken.intersection(range(start, end)):
+            continue
+        else:
+            taken.update(range(start, end))
+            spans.add((start, end))
+        key = match[0] if same_span == "all" else rule_of(match[0])[1]
+        kept.setdefault((start, end, key), match)
+    return sorted(kept.values(), key=lambda m: (m[1], m[2], rule_of(m[0])[0]))
+
+
+class _LongestFirstMatcher(MedspacyMatcher):
+    """medspaCy's matcher with the order-independent pruning above."""
+
+    same_span: SameSpan = "first"
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        matches = list(self._MedspacyMatcher__matcher(doc))
+        matches += self._MedspacyMatcher__phrase_matcher(doc)
+        matches += self._MedspacyMatcher__regex_matcher(doc)
+        if not self._prune:
+            return matches
+        strings, rules = doc.vocab.strings, self._rule_map
+
+        def rule_of(match_id: int) -> tuple[int, str]:
+            rule_id = strings[match_id]  # "CATEGORY_<n>": the n-th rule added
+            return int(rule_id.rsplit("_", 1)[1]), rules[rule_id].category
+
+        return longest_matches(matches, rule_of, same_span=self.same_span)
+
+
 class _Skip:
     """Stands in for a spaCy Matcher/PhraseMatcher that has no patterns."""
 
@@ -62,7 +115,7 @@ class _Skip:
         return len(self._wrapped)
 
 
-def speed_up(component: Any) -> bool:
+def speed_up(component: Any, *, same_span: SameSpan = "first") -> bool:
     """Swap the fast internals into a medspaCy component's matcher. Call before adding rules.
 
     Returns True when the swap happened (tests check it, so a medspaCy upgrade that changes the
@@ -78,4 +131,7 @@ def speed_up(component: Any) -> bool:
     owner._MedspacyMatcher__regex_matcher = fast
     owner._MedspacyMatcher__matcher = _Skip(owner._MedspacyMatcher__matcher)
     owner._MedspacyMatcher__phrase_matcher = _Skip(owner._MedspacyMatcher__phrase_matcher)
+    if type(owner) is MedspacyMatcher:
+        owner.__class__ = _LongestFirstMatcher
+        owner.same_span = same_span
     return True

@@ -23,7 +23,7 @@ import re
 from medspacy.section_detection import Sectionizer, SectionRule
 from medspacy.section_detection.section import Section
 from spacy.attrs import IDX
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from docanalyzer.pipeline.fast_matching import doc_text
 
@@ -60,21 +60,45 @@ class InlineHeaders:
             if names is not None:
                 parts.append(f"(?P<c{index}>{names})")
                 self.categories[f"c{index}"] = category
-        self.regex = re.compile(r"(?<!\S)(?:" + "|".join(parts) + r")[ \t]*[:|]$", re.IGNORECASE)
+        named = [p for p in parts if "(?-i:" not in p]  # real names, not the catch-all "any words in capitals"
+        self.regex = re.compile(r"(?<![^\s|])(?:" + "|".join(parts) + r")[ \t]*[:|]$", re.IGNORECASE)
+        # in a note in one case, words in capitals say nothing: only real names are headers
+        self.named_regex = re.compile(r"(?<![^\s|])(?:" + "|".join(named) + r")[ \t]*[:|]$", re.IGNORECASE)
+        self.bare = re.compile("|".join(named), re.IGNORECASE)  # names without a colon
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """(category, start, end) of each header in running text, in order."""
         found: list[tuple[str, int, int]] = []
         # in a note all in lower case no header can start with a capital: any word may start one
         lower_note = not any(c.isupper() for c in text)
+        mixed_case = not lower_note and any(c.islower() for c in text)
+        regex = self.regex if mixed_case else self.named_regex
         for mark in _MARK.finditer(text):
-            header = self._header_before(text, _line_start(text, mark.start()), mark, lower_note)
+            header = self._header_before(text, _line_start(text, mark.start()), mark, regex, lower_note)
             if header is not None:
                 found.append(header)
+        if mixed_case:
+            found = sorted(found + self._capitals_without_colon(text), key=lambda h: h[1])
+        return found
+
+    def _capitals_without_colon(self, text: str) -> list[tuple[str, int, int]]:
+        """Header names in capitals with no colon, in running text of a note that uses both cases
+        ("... non-insulin requiring HISTORY OF PRESENT ILLNESS 71-year-old man ..."): a header that
+        stood alone on its line before the note was flattened into one paragraph."""
+        found: list[tuple[str, int, int]] = []
+        for run in _CAPITALS_RUN.finditer(text):
+            if sum(c.isalpha() for c in run.group()) < 4 or not _in_running_text(text, run.start()):
+                continue
+            if _COLON_NEXT.match(text, run.end()) or not _CONTENT_NEXT.match(text, run.end()):
+                continue
+            match = self.bare.fullmatch(run.group())
+            if match is not None:
+                group = next(name for name, value in match.groupdict().items() if value is not None)
+                found.append((self.categories[group], run.start(), run.end()))
         return found
 
     def _header_before(
-        self, text: str, line_start: int, mark: re.Match[str], lower_note: bool
+        self, text: str, line_start: int, mark: re.Match[str], regex: re.Pattern[str], lower_note: bool
     ) -> tuple[str, int, int] | None:
         """The header ending at ``mark``, tried from the farthest word that may start one (a capital
         letter, or a word after a full stop) to the nearest, so the longest header wins."""
@@ -83,7 +107,9 @@ class InlineHeaders:
             start = word.start()
             if not (text[start].isupper() or lower_note or _SENTENCE_END.match(text, max(start - 2, 0), start)):
                 continue
-            match = self.regex.match(text, start, mark.end())
+            if mark.group().endswith("|") and not _field_start(text, line_start, start):
+                continue  # in a pipe-delimited export a header is a whole field ("|HPI|"), not its tail
+            match = regex.match(text, start, mark.end())
             if match is not None and _inline_header_ok(text, line_start, start, lower_note=lower_note):
                 group = next(name for name, value in match.groupdict().items() if value is not None)
                 return self.categories[group], start, match.end()
@@ -91,7 +117,11 @@ class InlineHeaders:
 
 
 _MARK = re.compile(r"(?<=[A-Za-z)])[:|]|(?<=[A-Za-z)] )[:|]")  # a header ends with a word, not "10:30"
-_WORD_START = re.compile(r"(?<!\S)\S")
+# a run of words in capitals, whole (not the tail of a longer run), and what may follow a header
+_CAPITALS_RUN = re.compile(r"(?<![A-Za-z0-9/&'-])[A-Z][A-Z/&'-]*(?:[ \t]+[A-Z][A-Z/&'-]*)*(?![A-Za-z0-9/&'-])")
+_COLON_NEXT = re.compile(r"[ \t]*[:|]")
+_CONTENT_NEXT = re.compile(r"[ \t]+[A-Z0-9(\[#*\u2022-]")
+_WORD_START = re.compile(r"(?<![^\s|])[^\s|]")  # a word starts after a space or a field's pipe
 _SENTENCE_END = re.compile(r"[.!?;][\"')\]]?[ \t]")
 _AFTER_SENTENCE = re.compile(r"[.!?;][\"')\]]?[ \t]+$")
 _BULLET_START = re.compile(r"[*\u2022\u25cf\u25aa-]")
@@ -112,6 +142,31 @@ def _line_start(text: str, position: int) -> int:
     flattened to one long line must stay linear)."""
     window = max(0, position - 300)
     return max(text.rfind("\n", window, position) + 1, window)
+
+
+def _field_start(text: str, line_start: int, start: int) -> bool:
+    """``start`` may begin a field of a pipe-delimited line: right after a pipe, the line's first
+    word, after a full stop, or (in a note that uses both cases) after a word not in capitals: in
+    "DOC|DISCHARGE SUMMARY|" the header "SUMMARY" would be the tail of a field, in a flattened
+    export "... Gy*cm2 FINDINGS|" it starts one."""
+    before = text[max(line_start, start - 80) : start].rstrip(" \t")
+    if not before.strip(" \t-*\u2022>#") or before[-1] in "|.!?;":
+        return True
+    return _mixed_case(text) and not _capitals_text(before.split()[-1].split("|")[-1])
+
+
+def _mixed_case(text: str) -> bool:
+    return any(c.islower() for c in text) and any(c.isupper() for c in text)
+
+
+def _capitals(span: Span) -> bool:
+    """A header written in capitals ("HOSPITAL COURSE:")."""
+    return _capitals_text(span.text.split(":", 1)[0])
+
+
+def _capitals_text(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
 def _in_running_text(text: str, position: int) -> bool:
@@ -197,16 +252,21 @@ class LeanSectionizer(Sectionizer):
 
     def _enclosing(self, doc: Doc, text: str, sections: list[Section], start: int) -> Section | None:
         """The section a field in running text interrupts ("HOSPITAL COURSE: ... Exam: 4/5 ... then
-        more course"): the one running up to it, when that one's header starts a line and this one's
-        does not. In a note flattened to one line every header is in running text, and each starts
+        more course"): the one running up to it, when that one is a block header (it starts its
+        line, or is in capitals in a note that uses both cases) and this one is a field (in running
+        text, and not in capitals). In a note flattened to one line in one case, every header starts
         a section of its own."""
         last = sections[-1] if sections else None
         if last is None or last.category is None or last.body_end != start:
             return None
-        if not _in_running_text(text, doc[start].idx):
+        mixed_case = _mixed_case(text)
+        if not _in_running_text(text, doc[start].idx) or (mixed_case and _capitals(doc[start:start + 3])):
             return None
-        resumed = last.title_start == last.body_start  # a section going on after a field: no header of its own
-        return last if resumed or not _in_running_text(text, doc[last.title_start].idx) else None
+        if last.title_start == last.body_start:  # a section going on after a field: no header of its own
+            return last
+        header = doc[last.title_start : last.title_end]
+        block = not _in_running_text(text, header[0].idx) or (mixed_case and _capitals(header))
+        return last if block else None
 
     def _after_closed(self, doc: Doc, text: str, token_starts: list[int], enclosing: Section | None,
                       start: int, limit: int) -> list[Section]:

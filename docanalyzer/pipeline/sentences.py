@@ -36,8 +36,7 @@ _ABBREVIATIONS = frozenset(
      "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
 )
 _CLOSES_LINE = frozenset(".?!;")
-# A line that starts with a checkbox or a blank ("[ ] yes [ ] no", "( ) Lumbar", "______") answers
-# the field on the line before: it goes on with that line's sentence.
+# A line that starts with a checkbox or a blank ("[ ] yes [ ] no", "( ) Lumbar", "______")
 _FORM_ANSWER = re.compile(r"[ \t]*(?:[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])]|_{2,})")
 
 
@@ -59,13 +58,21 @@ def sentence_start_chars(text: str) -> list[int]:
         closes = previous >= 0 and text[previous] in _CLOSES_LINE
         single = match.group().count("\n") == 1
         wrapped = single and (
-            _FORM_ANSWER.match(text, match.end()) is not None
+            _answers_the_line_before(text, previous, match.end())
             or (previous >= 0 and text[previous] == ":")  # a label whose value is on the next line
             or (not closes and goes_on)
         )
         if not wrapped:
             starts.append(match.end())
     return starts
+
+
+def _answers_the_line_before(text: str, previous: int, next_start: int) -> bool:
+    """A checkbox or a blank at the start of a line answers the field on the line before, unless
+    that line is itself a checkbox item: then it is the next item of a checklist."""
+    if _FORM_ANSWER.match(text, next_start) is None:
+        return False
+    return _FORM_ANSWER.match(text, text.rfind("\n", 0, max(previous, 0)) + 1) is None
 
 
 _FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}(?::|\|)")

@@ -149,7 +149,7 @@ def _started(view: NoteView, reading: _Reading) -> bool:
 
 def _images_read(view: NoteView, reading: _Reading, interpretation: list[Evidence] | None) -> bool:
     """An interpretation and images of a region, unless the note says no images were made."""
-    films_denied = any(m.assertion == "negated" for m in view.labelled("IMAGES"))
+    films_denied = any(m.assertion == "negated" for m in view.labelled("IMAGES")) or bool(current(view, "NO_FILMS"))
     return interpretation is not None and "images_of_region" in reading.ids and not films_denied
 
 
