@@ -267,6 +267,8 @@ class MentionRule(_Strict):
     near: list[str] | None = None
     not_near: list[str] | None = None
     window: int = Field(default=0, ge=0, le=3, description="Sentences before/after that count as 'near'.")
+    near_assertions: list[MentionAssertionName] | None = Field(
+        default=None, description="Only 'near' mentions with these assertions count (default: any that can stand).")
     not_near_window: int = Field(default=0, ge=0, le=3, description="The same for 'not_near'.")
     sections: list[str] | None = None
     exclude_sections: list[str] | None = None
@@ -310,7 +312,7 @@ class DecisionThresholds(_Strict):
 class OutcomeSpec(_Strict):
     """Once a myelogram was done: cues that it was stopped, or that its images are read elsewhere."""
 
-    abort: MentionRule
+    abort: list[MentionRule] = Field(min_length=1, description="Any of these rules finds a stop.")
     handoff: MentionRule
     no_films: MentionRule
 
@@ -322,9 +324,9 @@ class ProcedureDecisionSpec(_Strict):
         description="Multiplier of a positive signal by section; 'default' for the rest.")
     thresholds: DecisionThresholds
     signals: list[SignalSpec] = Field(min_length=1)
-    sentence_veto: MentionRule | None = Field(
-        default=None, description="A positive signal does not count in a sentence holding such a mention "
-        "(a past or planned study's details are not this encounter's).")
+    sentence_veto: list[MentionRule] = Field(
+        default_factory=list, description="A positive signal does not count in a sentence holding a mention "
+        "found by one of these rules (a past, planned or outside study's details are not this encounter's).")
     outcome: OutcomeSpec
 
     @field_validator("section_weights")

@@ -85,12 +85,22 @@ def test_weak_evidence_is_uncertain_not_silently_not_applicable(analyzer: Analyz
     ("SPINE CLINIC\nHPI: leg pain.\nPlan: CT myelogram of the lumbar spine will be scheduled.\n", "planned_study"),
     ("PROCEDURE: L5-S1 interlaminar epidural steroid injection under fluoroscopy, 3 mL Omnipaque 180 "
      "showed epidural spread. 80 mg Depo-Medrol injected.\n", "other_procedure"),
+    ("Dear Dr Marsh,\nThank you for asking me to see Mrs Lee. I have reviewed her CT myelogram, which showed"
+     " L4-5 stenosis.\nYours sincerely,\nA. Surgeon\n", "other_document_type"),
+    ("SPINE CLINIC\nHe returns to review the myelogram done at an outside facility: L2-3 puncture under"
+     " fluoroscopy, 15 mL Omnipaque 180, AP and lateral images; severe L4-5 stenosis.\n", "study_elsewhere"),
 ])
 def test_evidence_against_is_cited(analyzer: Analyzer, text: str, signal: str) -> None:
     report = run(analyzer, text)
     assert report.procedure_status == "not_documented"
     assert report.verdict == "not_applicable"
     assert signal in {s.id for s in report.procedure_decision.signals}
+
+
+def test_a_stop_in_the_sentence_that_names_the_myelogram_is_a_stop(analyzer: Analyzer) -> None:
+    text = ("LUMBAR MYELOGRAM\nUnder fluoroscopy a 22 gauge needle was placed at L2-3; the test injection was"
+            " subdural.\nIMPRESSION: Myelogram aborted after test injections at L2-3; no diagnostic images.\n")
+    assert run(analyzer, text).procedure_status == "attempted"
 
 
 def test_a_document_that_tells_of_a_myelogram_does_not_report_one(analyzer: Analyzer) -> None:
@@ -135,7 +145,8 @@ def test_every_signal_label_is_a_target_label() -> None:
     labels = load_rules().labels
     spec = decision_spec()
     used = {label for s in spec.signals if s.when for label in [*s.when.labels, *(s.when.near or [])]}
-    used |= set(spec.outcome.abort.labels) | set(spec.outcome.handoff.labels) | set(spec.outcome.no_films.labels)
+    rules = [*spec.outcome.abort, spec.outcome.handoff, spec.outcome.no_films, *spec.sentence_veto]
+    used |= {label for rule in rules for label in [*rule.labels, *(rule.near or []), *(rule.not_near or [])]}
     assert used <= labels, sorted(used - labels)
 
 

@@ -105,7 +105,7 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
     """``interpretation``: the evidence that documents the interpretation element, or None."""
     spec = decision_spec()
     reading = _read(view, interpretation, spec)
-    aborted = matching(spec.outcome.abort, view)
+    aborted = sorted({m for rule in spec.outcome.abort for m in matching(rule, view)}, key=lambda m: m.start)
     status = _decide(view, spec, reading, interpretation, aborted)
     ct_read = status in _DONE and _ct_read(view, interpretation is not None)
     regions, region_mentions = _regions(view) if status in _DONE else ([], [])
@@ -196,7 +196,8 @@ def _conventional_images(view: NoteView) -> bool:
     return any(
         _same_sentence(view, m, ("MYELOGRAM", "FLUOROSCOPY", "REGION_LUMBOSACRAL", "REGION_THORACIC",
                                  "REGION_CERVICAL", "REGION_TOTAL"))
-        and not _same_sentence(view, m, ("CT_STUDY", "CT_MYELOGRAM", "IMAGING_STUDY", "HANDOFF", "CT_TRANSFER"))
+        and not _same_sentence(view, m, ("CT_STUDY", "CT_MYELOGRAM", "IMAGING_STUDY", "IMAGING_GENERIC", "HANDOFF",
+                                         "CT_TRANSFER"))
         for m in current(view, "IMAGES")
     )
 

@@ -59,14 +59,25 @@ def matching(rule: MentionRule, view: NoteView) -> list[Mention]:
             continue
         if rule.near and not has_near(view, mention, rule.near, rule.window):
             continue
+        if rule.near_assertions and not _near_with(view, mention, rule.near or [], rule.window, rule.near_assertions):
+            continue
         if rule.not_near and has_near(view, mention, rule.not_near, rule.not_near_window):
             continue
         out.append(mention)
     return out
 
 
+def _near_with(view: NoteView, mention: Mention, labels: list[str], window: int, assertions: list[str]) -> bool:
+    """A mention with one of ``labels`` and one of ``assertions`` within ``window`` sentences."""
+    return any(
+        other is not mention and other.label in labels and other.assertion in assertions
+        for sentence in range(mention.sentence - window, mention.sentence + window + 1)
+        for other in view.by_sentence.get(sentence, ())
+    )
+
+
 def _vetoed_sentences(view: NoteView, spec: ProcedureDecisionSpec) -> frozenset[int]:
-    return frozenset(m.sentence for m in matching(spec.sentence_veto, view)) if spec.sentence_veto else frozenset()
+    return frozenset(m.sentence for rule in spec.sentence_veto for m in matching(rule, view))
 
 
 def find_signals(
