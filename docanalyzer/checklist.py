@@ -94,12 +94,15 @@ class Score:
 
 
 def score_elements(
-    checklist: ChecklistSpec, elements: list[ElementResult], procedure_status: ProcedureStatus
+    checklist: ChecklistSpec, elements: list[ElementResult], procedure_status: ProcedureStatus, *,
+    waived: set[str] = frozenset(),
 ) -> Score:
+    """``waived``: elements a discontinued procedure's note says were never reached; not counted."""
     credit = {e.id: CREDIT[e.status] for e in elements}
     grouped = {member for g in checklist.groups for member in g.any_of}
     requirements: list[tuple[str, bool, float, float]] = [
-        (e.id, e.required, e.weight, credit[e.id]) for e in checklist.elements if e.id not in grouped
+        (e.id, e.required, e.weight, credit[e.id]) for e in checklist.elements
+        if e.id not in grouped and e.id not in waived
     ]
     requirements += [
         (g.id, g.required, g.weight, max(credit[m] for m in g.any_of)) for g in checklist.groups

@@ -22,6 +22,7 @@ from docanalyzer.pipeline.sentences import set_line_sentences, start_sentences_a
 from docanalyzer.report import ChecklistRef, ElementResult, Evidence, InputInfo, PhysicianQuery, Report
 from docanalyzer.resolve import elements as element_resolver
 from docanalyzer.resolve import evidence_rules
+from docanalyzer.resolve.discontinued import apply_waivers, waived_elements
 from docanalyzer.resolve.findings import resolve_findings
 from docanalyzer.resolve.mentions import NoteView, build_view
 from docanalyzer.resolve.procedure import ProcedureAssessment, assess
@@ -110,7 +111,9 @@ def build_report(
     if checklist is None:
         checklist = load_checklist(select_checklist(procedure, billed_code))
     elements = element_resolver.resolve_elements(checklist, view, procedure)
-    scored = score_elements(checklist, elements, procedure.status)
+    waived = waived_elements(checklist, view, procedure)
+    elements = apply_waivers(elements, waived)
+    scored = score_elements(checklist, elements, procedure.status, waived=set(waived))
     return Report(
         document_id=document_id,
         docanalyzer_version=__version__,
@@ -125,7 +128,7 @@ def build_report(
         verdict=scored.verdict,
         medical_necessity=scored.necessity,
         code_review=review_codes(procedure, billed_code, view=view, elements=elements),
-        queries=draft_queries(checklist, elements) if procedure.status != "not_documented" else [],
+        queries=draft_queries(checklist, elements, waived=set(waived)) if procedure.status != "not_documented" else [],
         errors=[],
         input=input_info,
     )
@@ -141,10 +144,12 @@ def _interpretation_evidence(checklist: ChecklistSpec, view: NoteView) -> list[E
     return [m.evidence() for m in supporting] + sections if status == "documented" else None
 
 
-def draft_queries(checklist: ChecklistSpec, elements: list[ElementResult]) -> list[PhysicianQuery]:
+def draft_queries(checklist: ChecklistSpec, elements: list[ElementResult], *,
+                  waived: set[str] = frozenset()) -> list[PhysicianQuery]:
     """One query per undocumented element that the score depends on: a required element, or a
-    member of a required group that no member satisfies."""
-    text = {spec.id: spec.query for spec in checklist.elements if spec.query}
+    member of a required group that no member satisfies; never for what a discontinued procedure's
+    note says was not done (``waived``)."""
+    text = {spec.id: spec.query for spec in checklist.elements if spec.query and spec.id not in waived}
     status = {e.id: e.status for e in elements}
     wanted = {spec.id for spec in checklist.elements if spec.required}
     for group in checklist.groups:

@@ -64,6 +64,9 @@ class ElementResult(_Frozen):
         default_factory=dict, description="Extracted values (level, agent, volume_ml, ...)."
     )
     reason: str = Field(description="Why this status, in words an auditor can paste.")
+    waived: bool = Field(
+        default=False, description="Not asked for: the procedure was discontinued and the note says this part "
+        "was never done (no query, not scored).")
 
 
 class Finding(_Frozen):

@@ -198,6 +198,16 @@ class ChecklistSpec(_Strict):
     groups: list[GroupSpec] = Field(default_factory=list)
     medical_necessity: list[str] = Field(min_length=1)
     verdicts: VerdictSpec
+    discontinued: DiscontinuedSpec | None = Field(
+        default=None, description="A discontinued procedure (modifier 53/73/74): what is not asked for.")
+
+    @model_validator(mode="after")
+    def _waivers_name_elements(self) -> ChecklistSpec:
+        known = {e.id for e in self.elements}
+        unknown = sorted({w.element for w in self.discontinued.waive} - known) if self.discontinued else []
+        if unknown:
+            raise ValueError(f"discontinued.waive names unknown elements: {', '.join(unknown)}")
+        return self
 
     @field_validator("elements")
     @classmethod
@@ -337,3 +347,19 @@ class ProcedureDecisionSpec(_Strict):
         if any(not 0.0 <= w <= 1.0 for w in weights.values()):
             raise ValueError("section weights lie between 0 and 1")
         return weights
+
+
+class WaiverSpec(_Strict):
+    """An element a discontinued procedure does not need, when the note says that part was never done."""
+
+    element: str
+    when: list[MentionRule] = Field(min_length=1, description="Any of these mentions says the part was not done.")
+    reason: str
+
+
+class DiscontinuedSpec(_Strict):
+    description: str
+    waive: list[WaiverSpec] = Field(default_factory=list)
+
+
+ChecklistSpec.model_rebuild()

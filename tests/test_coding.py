@@ -145,8 +145,8 @@ def test_plausibility_checks(analyzer: Analyzer, text: str, rule_id: str, expect
 
 
 def test_modifier_22_and_52_quote_their_evidence(analyzer: Analyzer) -> None:
-    report = analyzer.analyze(note(extra="The procedure was technically difficult because of severe scoliosis. "
-                                         "Oblique views were not obtained."))
+    report = analyzer.analyze(note(extra="Because of severe scoliosis the procedure took 50 minutes, twice the usual"
+                                         " time. Oblique views were not obtained."))
     codes = {m.code: m for m in report.code_review.modifiers}
     assert {"22", "52"} <= set(codes)
     assert all(codes[c].evidence for c in ("22", "52"))

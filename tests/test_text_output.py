@@ -73,8 +73,9 @@ def test_batch_summary(analyzer) -> None:
         summary.add(sample(analyzer, stem))
     out = summary.format()
     assert out.startswith("Summary: 4 notes")
-    assert "complete 1" in out and "needs_query 1" in out and "deficient 1" in out and "not_applicable 1" in out
-    assert "contrast_agent 2/3" in out
+    # the dry tap (10) asks only for what it lacks: no contrast or images were ever due (issue 12)
+    assert "complete 1" in out and "needs_query 2" in out and "not_applicable 1" in out
+    assert "contrast_agent 1/3" in out
 
 
 def test_cli_text_ends_with_the_summary(analyzer, monkeypatch) -> None:

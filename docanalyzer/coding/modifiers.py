@@ -12,8 +12,8 @@ _EVIDENCED = (
     ("52", "REDUCED_SERVICE",
      "The note documents a reduced study; confirm the service was reduced at the physician's election."),
     ("22", "INCREASED_WORK",
-     "The note documents substantially increased work and its reason; 22 needs both (compare the usual time "
-     "and effort)."),
+     "The note quantifies the extra work (time, passes, against a typical case) and states its cause; "
+     "22 needs both."),
 )
 
 
@@ -22,14 +22,40 @@ def suggest_modifiers(procedure: ProcedureAssessment, view: NoteView) -> list[Mo
     out: list[Modifier] = []
     if procedure.status == "attempted":
         out.append(Modifier(code="53", description=table["53"],
-                            reason="The note documents that the myelogram was started and then discontinued.",
+                            reason="The note documents that the myelogram was started and then discontinued "
+                                   f"({extent_reached(view)}).",
                             evidence=procedure.abort_evidence))
         return out
     if procedure.status != "performed":
         return out
     for code, label, reason in _EVIDENCED:
         found = current(view, label)
+        if code == "22":
+            found = increased_work(view)
         if found:
             out.append(Modifier(code=code, description=table[code], reason=reason,
                                 evidence=[m.evidence() for m in found[:3]]))
     return out
+
+
+def increased_work(view: NoteView) -> list:
+    """The evidence modifier 22 needs, or nothing: the extra work measured against a typical case
+    ("55 minutes of needle work, compared with about 15 in a typical case", "twice the usual time")
+    and its cause (habitus, scoliosis, fusion hardware...). "Technically difficult" or "three passes"
+    alone is not what payers accept."""
+    versus_typical = current(view, "WORK_VS_TYPICAL")
+    cause = current(view, "WORK_CAUSE")
+    if not versus_typical or not cause:
+        return []
+    return versus_typical[:1] + current(view, "WORK_TIME")[:1] + cause[:1]
+
+
+def extent_reached(view: NoteView) -> str:
+    """How far a discontinued procedure went, as the modifier's documentation asks: needle placed?
+    contrast injected? images obtained?"""
+    needle = bool(current(view, "NEEDLE", "LUMBAR_PUNCTURE", "C12_PUNCTURE", "INTERSPACE_LEVEL"))
+    contrast = bool(current(view, "CONTRAST_AGENT", "CONTRAST_GENERIC")) and not current(view, "NO_CONTRAST")
+    images = bool(current(view, "IMAGES")) and not current(view, "NO_FILMS") and not any(
+        m.assertion == "negated" for m in view.labelled("IMAGES"))
+    return (f"needle placed: {'yes' if needle else 'not documented'}; contrast injected: "
+            f"{'yes' if contrast else 'no'}; images obtained: {'yes' if images else 'no'}")

@@ -20,6 +20,8 @@ from docanalyzer.rules import parse_data, validate
 
 COMPLETE = frozenset({"62302", "62303", "62304", "62305"})
 SI_ONLY = frozenset({"72240", "72255", "72265", "72270"})
+POST_MYELOGRAM_CT = frozenset({"72126", "72129", "72132"})
+FAMILY = COMPLETE | SI_ONLY | POST_MYELOGRAM_CT | {"62284", "61055"}
 FLUORO_GUIDANCE = frozenset({"77003", "76000"})
 IOHEXOL_MAX_MG_IODINE = 3060
 _LEVEL = re.compile(r"^([CTL])(\d+)-([CTLS])(\d+)$")
@@ -160,10 +162,46 @@ def modifier_53_without_discontinuation(f: Facts) -> list[Hit]:
     return [({"billed": str(b)}, []) for b in f.billed if "53" in b.modifiers]
 
 
+def modifier_22_without_increased_work(f: Facts) -> list[Hit]:
+    if f.view is None or not any("22" in b.modifiers for b in f.billed):
+        return []
+    from docanalyzer.coding.modifiers import increased_work
+
+    if increased_work(f.view):
+        return []
+    stated = current(f.view, "INCREASED_WORK")
+    return [({"billed": str(b)}, [m.evidence() for m in stated[:2]]) for b in f.billed if "22" in b.modifiers]
+
+
+def billed_vs_supported(f: Facts) -> list[Hit]:
+    """Any difference between the billed and the supported codes of the family, both ways."""
+    if f.procedure.status not in {"performed", "attempted", "injection_only"} or not f.billed:
+        return []
+    billed = {b.code for b in f.billed} & FAMILY
+    supported = {c.code for c in f.suggested}
+    if billed == supported:
+        return []
+    parts = []
+    if supported - billed:
+        parts.append("documented but not billed: " + ", ".join(sorted(supported - billed)))
+    if billed - supported:
+        parts.append("billed but not supported: " + ", ".join(sorted(billed - supported)))
+    params = {"billed": " + ".join(sorted(billed)) or "no myelography code",
+              "suggested": " + ".join(c.code for c in f.suggested), "codes": "; ".join(parts)}
+    return [(params, f.suggested[0].evidence if f.suggested else [])]
+
+
 def ionic_contrast(f: Facts) -> list[Hit]:
     values = f.values("contrast_agent")
-    if "agent" in values and not values.get("intrathecal_approved", True):
+    if "agent" in values and values.get("intrathecal_approved", True) is False:
         return [({"agent": f"{values.get('name_as_written')} ({values['agent']})"}, f.evidence("contrast_agent"))]
+    return []
+
+
+def contrast_formulation_unstated(f: Facts) -> list[Hit]:
+    values = f.values("contrast_agent")
+    if values.get("intrathecal_approved") == "confirm formulation":
+        return [({"agent": str(values.get("name_as_written"))}, f.evidence("contrast_agent"))]
     return []
 
 
@@ -216,8 +254,11 @@ CHECKS: dict[str, Callable[[Facts], list[Hit]]] = {
     "CR010_MODIFIER_51": modifier_51,
     "CR011_DISCONTINUED_WITHOUT_53": discontinued_without_53,
     "CR012_53_WITHOUT_DISCONTINUATION": modifier_53_without_discontinuation,
+    "CR013_22_WITHOUT_INCREASED_WORK": modifier_22_without_increased_work,
+    "CR014_BILLED_VS_SUPPORTED": billed_vs_supported,
     "PL001_IONIC_OR_NOT_INTRATHECAL": ionic_contrast,
     "PL002_OMNIPAQUE_140_350": omnipaque_140_350,
+    "PL006_CONTRAST_FORMULATION_UNSTATED": contrast_formulation_unstated,
     "PL003_IOHEXOL_DOSE": iohexol_dose,
     "PL004_HIGH_LUMBAR_LEVEL": high_lumbar_level,
     "PL005_FLUORO_DOSE_MISSING": fluoro_dose_missing,

@@ -1,7 +1,8 @@
 """A per-note summary a person can scan at a terminal, and a batch summary after the last note.
 
 Colour (``colour=True``) only when stdout is a terminal; the words carry the meaning on their own
-(``[x]``/``[~]``/``[ ]``, the status and the verdict), so piped output loses nothing.
+(``[x]``/``[~]``/``[ ]``, ``[-]`` for what a discontinued procedure does not need; the status and
+the verdict), so piped output loses nothing.
 """
 
 from __future__ import annotations
@@ -60,14 +61,15 @@ def format_text(report: Report, *, colour: bool = False, width: int = 100) -> st
     lines.append(f"  Suggested codes: {codes}" + (f"  modifiers: {mods}" if mods else ""))
     width_id = max((len(e.id) for e in report.elements), default=0)
     for element in report.elements:
-        mark = _style(_MARK[element.status], _COLOUR[element.status], colour)
+        waived = element.waived
+        mark = "[-]" if waived else _style(_MARK[element.status], _COLOUR[element.status], colour)
         status = _style(f"{element.status:<10}", _COLOUR[element.status] if element.status != "documented" else None,
                         colour)
         quote = f'"{_one_line(element.evidence[0].text)[:60]}"' if element.evidence else element.reason
         values = ", ".join(f"{k}={_fmt(v)}" for k, v in element.values.items())
         line = f"  {mark} {element.id:<{width_id}}  {status}  {quote}"
         lines.append(line + (f"  ({values})" if values else ""))
-        if element.discounted and element.status != "documented":
+        if element.discounted and element.status != "documented" and not waived:
             shown = ", ".join(f"\"{_one_line(d.text)[:40]}\" ({d.discount_reason or d.assertion})"
                               for d in element.discounted[:_MAX_DISCOUNTED])
             extra = len(element.discounted) - _MAX_DISCOUNTED

@@ -137,7 +137,9 @@ def _values(
             out["agent"] = str(agent.metadata["agent"])
             out["name_as_written"] = agent.text
             out["ionic"] = bool(agent.metadata.get("ionic", False))
-            out["intrathecal_approved"] = bool(agent.metadata.get("intrathecal_approved", False))
+            approved = agent.metadata.get("intrathecal_approved", False)
+            # the product decides, not the molecule: Isovue-M yes, Isovue no, bare "iopamidol" unknown
+            out["intrathecal_approved"] = "confirm formulation" if approved == "confirm" else bool(approved)
         start, _end = view.sentence_bounds[agent.sentence]
         out.update(values.contrast_values(view.sentence_text(agent.sentence), agent.start - start))
     elif spec.values == "regions":

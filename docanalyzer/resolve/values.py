@@ -27,7 +27,20 @@ def normalize_level(text: str) -> str | None:
     region, first, second_region, second = match.group(1, 2, 3, 4)
     region = region.upper()
     second_region = (second_region or region).upper()
+    if not _adjacent(region, int(first), second_region, int(second)):
+        return None  # a span of levels ("L2 to S1", a fusion) is no puncture interspace
     return f"{region}{int(first)}-{second_region}{int(second)}"
+
+
+_LAST = {"C": 7, "T": 12, "L": 5}
+_NEXT_REGION = {"C": "T", "T": "L", "L": "S"}
+
+
+def _adjacent(region: str, first: int, second_region: str, second: int) -> bool:
+    """Two neighbouring vertebrae (L3-L4, T12-L1, C7-T1, L5-S1): an interspace."""
+    if region == second_region:
+        return second == first + 1
+    return _NEXT_REGION.get(region) == second_region and first == _LAST.get(region) and second == 1
 
 
 def contrast_values(sentence: str, agent_start: int) -> dict[str, float]:

@@ -1,0 +1,107 @@
+"""Coding audit round 2 (issue 12): discontinued services, modifier 22, billed vs supported codes.
+
+Each probe is a short note written for one coding case of the issue; the corpora measure the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docanalyzer import Analyzer
+from docanalyzer.report import Report
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_notes"
+ROUTINE = ("LUMBAR MYELOGRAM\nUnder fluoroscopy a 22 gauge needle was placed at L2-3 and 15 mL Omnipaque 180 was "
+           "injected intrathecally. AP and lateral images of the lumbar spine were obtained.\n"
+           "IMPRESSION: moderate L4-5 stenosis.\n")
+
+
+def run(analyzer: Analyzer, text: str, billed: str | None = None) -> Report:
+    report = analyzer.analyze(text, document_id="probe", billed_code=billed)
+    assert report.errors == []
+    return report
+
+
+def rule_ids(report: Report) -> set[str]:
+    return {f.rule_id for f in report.code_review.findings}
+
+
+def test_a_documented_dry_tap_billed_with_53_asks_only_for_what_is_missing(analyzer: Analyzer) -> None:
+    report = run(analyzer, (SAMPLES / "10_attempted_dry_tap.txt").read_text(encoding="utf-8"), "62304-53")
+    assert report.procedure_status == "attempted"
+    assert report.verdict in {"complete", "needs_query"}
+    asked = {q.element_id for q in report.queries}
+    assert not asked & {"contrast_agent", "region_imaged", "interpretation"}
+    waived = {e.id for e in report.elements if e.waived}
+    assert waived == {"contrast_agent", "region_imaged", "interpretation"}
+    assert not rule_ids(report) & {"CR011_DISCONTINUED_WITHOUT_53", "CR012_53_WITHOUT_DISCONTINUATION"}
+    fifty_three = next(m for m in report.code_review.modifiers if m.code == "53")
+    assert "contrast injected: no" in fifty_three.reason and "images obtained: no" in fifty_three.reason
+
+
+def test_a_silent_discontinued_note_keeps_its_queries(analyzer: Analyzer) -> None:
+    text = ("LUMBAR MYELOGRAM\nUnder fluoroscopy a 22 gauge needle was placed at L2-3 with clear CSF. The patient"
+            " had a vasovagal reaction and the procedure was aborted.\n")
+    report = run(analyzer, text, "62304-53")
+    assert report.procedure_status == "attempted"
+    assert not any(e.waived for e in report.elements)
+
+
+def test_many_attempts_before_success_is_a_completed_study(analyzer: Analyzer) -> None:
+    text = ("LUMBAR MYELOGRAM\nAfter multiple attempts because of severe degenerative change, the needle entered "
+            "the thecal sac at L3-4 under fluoroscopy. 15 mL Omnipaque 180 was injected. AP, lateral and oblique "
+            "images of the lumbar spine were obtained.\nIMPRESSION: severe L4-5 stenosis.\n")
+    report = run(analyzer, text)
+    assert report.procedure_status == "performed"
+    assert "53" not in {m.code for m in report.code_review.modifiers}
+
+
+@pytest.mark.parametrize("billed", ["62284, 72265", "62284", "72265"])
+def test_under_coding_is_a_finding(analyzer: Analyzer, billed: str) -> None:
+    report = run(analyzer, ROUTINE, billed)
+    finding = next(f for f in report.code_review.findings if f.rule_id == "CR014_BILLED_VS_SUPPORTED")
+    assert "62304" in finding.message and billed.split(",")[0] in finding.message
+
+
+def test_the_supported_code_billed_draws_no_difference(analyzer: Analyzer) -> None:
+    assert "CR014_BILLED_VS_SUPPORTED" not in rule_ids(run(analyzer, ROUTINE, "62304"))
+
+
+def test_difficulty_alone_does_not_support_22(analyzer: Analyzer) -> None:
+    text = ROUTINE.replace("Under fluoroscopy", "Needle placement was technically difficult. Under fluoroscopy")
+    report = run(analyzer, text, "62304-22")
+    assert "22" not in {m.code for m in report.code_review.modifiers}
+    assert "CR013_22_WITHOUT_INCREASED_WORK" in rule_ids(report)
+
+
+def test_extra_work_against_a_typical_case_with_its_cause_supports_22(analyzer: Analyzer) -> None:
+    text = ROUTINE.replace("Under fluoroscopy", "Because of severe scoliosis, needle placement took 55 minutes,"
+                           " compared with about 15 minutes in a typical case. Under fluoroscopy")
+    report = run(analyzer, text, "62304-22")
+    assert "22" in {m.code for m in report.code_review.modifiers}
+    assert "CR013_22_WITHOUT_INCREASED_WORK" not in rule_ids(report)
+
+
+@pytest.mark.parametrize(("agent", "approved", "rule"), [
+    ("Isovue-M 300", True, None),
+    ("Isovue 300", False, "PL001_IONIC_OR_NOT_INTRATHECAL"),
+    ("Isovue 200", False, "PL001_IONIC_OR_NOT_INTRATHECAL"),
+    ("iopamidol", "confirm formulation", "PL006_CONTRAST_FORMULATION_UNSTATED"),
+])
+def test_the_product_not_the_molecule_decides_intrathecal_approval(analyzer: Analyzer, agent: str, approved,
+                                                                     rule: str | None) -> None:
+    report = run(analyzer, ROUTINE.replace("Omnipaque 180", agent))
+    contrast = next(e for e in report.elements if e.id == "contrast_agent")
+    assert contrast.values["intrathecal_approved"] == approved
+    found = rule_ids(report) & {"PL001_IONIC_OR_NOT_INTRATHECAL", "PL006_CONTRAST_FORMULATION_UNSTATED"}
+    assert found == ({rule} if rule else set())
+
+
+@pytest.mark.parametrize(("text", "level"), [("L2-3", "L2-L3"), ("L5-S1", "L5-S1"), ("T12-L1", "T12-L1"),
+                                             ("L2 to S1", None), ("L3-5", None)])
+def test_a_span_of_levels_is_no_puncture_level(text: str, level: str | None) -> None:
+    from docanalyzer.resolve.values import normalize_level
+
+    assert normalize_level(text) == level
