@@ -128,7 +128,8 @@ def build_report(
         verdict=scored.verdict,
         medical_necessity=scored.necessity,
         code_review=review_codes(procedure, billed_code, view=view, elements=elements),
-        queries=draft_queries(checklist, elements, waived=set(waived)) if procedure.status != "not_documented" else [],
+        queries=(draft_queries(checklist, elements, procedure, view, waived=set(waived))
+                 if procedure.status != "not_documented" else []),
         errors=[],
         input=input_info,
     )
@@ -141,25 +142,40 @@ def _interpretation_evidence(checklist: ChecklistSpec, view: NoteView) -> list[E
         found = evidence_rules.section_body_evidence(view, ["findings", "impression"])
         return found or None
     status, supporting, sections, _ = element_resolver.raw_status(spec, view)
-    return [m.evidence() for m in supporting] + sections if status == "documented" else None
+    return [view.quote(m) for m in supporting] + sections if status == "documented" else None
 
 
-def draft_queries(checklist: ChecklistSpec, elements: list[ElementResult], *,
-                  waived: set[str] = frozenset()) -> list[PhysicianQuery]:
+def draft_queries(checklist: ChecklistSpec, elements: list[ElementResult], procedure: ProcedureAssessment,
+                  view: NoteView | None = None, *, waived: set[str] = frozenset()) -> list[PhysicianQuery]:
     """One query per undocumented element that the score depends on: a required element, or a
-    member of a required group that no member satisfies; never for what a discontinued procedure's
-    note says was not done (``waived``)."""
-    text = {spec.id: spec.query for spec in checklist.elements if spec.query and spec.id not in waived}
+    member of a required group that no member satisfies. Never for what a discontinued procedure's
+    note says was not done (``waived``), nor for what only the billed code asks when the fix is to
+    recode (an injection-only note: its regions and interpretation belong to the S&I it did not do).
+    Each quotes the note text that prompted it; options follow the access route."""
+    recode = {"region_imaged", "interpretation"} if procedure.status == "injection_only" else set()
+    access = "c1c2" if procedure.c12_puncture else None
+    text = {spec.id: spec.query_by_access.get(access, spec.query) if access else spec.query
+            for spec in checklist.elements if spec.query and spec.id not in waived | recode}
     status = {e.id: e.status for e in elements}
     wanted = {spec.id for spec in checklist.elements if spec.required}
     for group in checklist.groups:
         if group.required and all(status[m] != "documented" for m in group.any_of):
             wanted.update(group.any_of)
     return [
-        PhysicianQuery(element_id=e.id, status=e.status, question=text[e.id])
+        PhysicianQuery(element_id=e.id, status=e.status, question=text[e.id],
+                       indicators=_indicators(e, procedure, view))
         for e in elements
         if e.status != "documented" and e.id in wanted and e.id in text
     ]
+
+
+def _indicators(element: ElementResult, procedure: ProcedureAssessment, view: NoteView | None) -> list[Evidence]:
+    """What the note says of the element (an unnamed "contrast", a planned or negated mention), or
+    else what shows the procedure was done, so the physician sees why the question is asked; each
+    as its clause, readable alone."""
+    found = list(element.evidence) or list(element.discounted) or list(procedure.evidence)
+    quoted = {(q.start, q.end): q for q in (view.clause(ev) if view is not None else ev for ev in found)}
+    return list(quoted.values())[:2]
 
 
 @Language.factory(

@@ -119,6 +119,9 @@ class PhysicianQuery(_Frozen):
     element_id: str
     status: ElementStatus
     question: str
+    indicators: list[Evidence] = Field(
+        default_factory=list, description="The note text that prompted the query (its clinical indicators): "
+        "what the note says of this element, or else what shows the procedure was done.")
 
 
 class ChecklistRef(_Frozen):

@@ -170,6 +170,8 @@ class ElementSpec(_Strict):
     incomplete_reason: str | None = None
     values: Literal["level", "contrast", "regions", "device", "treatment", "none"] = "none"
     query: str | None = None
+    query_by_access: dict[Literal["c1c2"], str] = Field(
+        default_factory=dict, description="The query for another access route (options follow what was done).")
 
 
 class GroupSpec(_Strict):

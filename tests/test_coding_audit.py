@@ -105,3 +105,52 @@ def test_a_span_of_levels_is_no_puncture_level(text: str, level: str | None) -> 
     from docanalyzer.resolve.values import normalize_level
 
     assert normalize_level(text) == level
+
+
+FUNCTION_WORDS = {"a", "an", "the", "and", "or", "of", "in", "with", "without", "despite", "there", "is", "are",
+                  "was", "were", "show", "shows", "showed", "seen", "noted", "no", "not"}
+
+
+def _quotes(report: Report) -> list[str]:
+    quotes = [ev.text for e in report.elements for ev in e.evidence] + [ev.text for ev in report.procedure_evidence]
+    if report.procedure_decision is not None:
+        quotes += [ev.text for s in report.procedure_decision.signals for ev in s.evidence]
+    return quotes
+
+
+def test_no_evidence_quote_is_only_function_words(analyzer: Analyzer) -> None:
+    """An auditor reads each quote alone: "despite" or "there is" says nothing (issue 12)."""
+    corpus = Path(__file__).resolve().parents[1] / "eval" / "corpus"
+    notes = sorted(SAMPLES.glob("*.txt")) + sorted(corpus.glob("*.txt"))
+    assert len(notes) >= 14
+    bare = []
+    for path in notes:
+        report = analyzer.analyze(path.read_text(encoding="utf-8"), document_id=path.name)
+        bare += [(path.name, q) for q in _quotes(report)
+                 if all(w.strip(".,;:") in FUNCTION_WORDS for w in q.lower().split())]
+    assert not bare, bare[:10]
+
+
+def test_each_query_quotes_what_prompted_it(analyzer: Analyzer) -> None:
+    report = run(analyzer, (SAMPLES / "02_contrast_unnamed.txt").read_text(encoding="utf-8"))
+    query = next(q for q in report.queries if q.element_id == "contrast_agent")
+    assert query.indicators and "contrast" in query.indicators[0].text.lower()
+    assert len(query.indicators[0].text.split()) >= 3  # a clause, not the bare word
+
+
+def test_no_query_where_the_fix_is_to_recode(analyzer: Analyzer) -> None:
+    report = run(analyzer, (SAMPLES / "11_injection_only_ct_elsewhere.txt").read_text(encoding="utf-8"), "62304")
+    assert report.procedure_status == "injection_only"
+    assert not {q.element_id for q in report.queries} & {"region_imaged", "interpretation"}
+    assert "CR003_INJECTION_ONLY" in rule_ids(report)
+
+
+def test_query_options_follow_the_access_route(analyzer: Analyzer) -> None:
+    text = ("CERVICAL MYELOGRAM\nUnder fluoroscopy a lateral C1-C2 puncture was performed and 10 mL Omnipaque 240"
+            " was injected. AP and lateral images of the cervical spine were obtained.\n"
+            "IMPRESSION: C5-6 stenosis.\n")
+    report = run(analyzer, text.replace("a lateral C1-C2 puncture was performed", "the needle was placed")
+                 .replace("CERVICAL MYELOGRAM", "CERVICAL MYELOGRAM (C1-C2 approach)"), "62302")
+    # the puncture site is not stated: the options are the cervical access, not lumbar interspaces
+    site = next(q for q in report.queries if q.element_id == "injection_site")
+    assert "C1-C2" in site.question and "L4-L5" not in site.question

@@ -505,8 +505,10 @@ def render_note(report: Report, text: str | None, index: int) -> str:
     names = {e.id: e.name for e in report.elements}
     for query in report.queries:
         name = names.get(query.element_id, _label(query.element_id))
+        said = "; ".join(f"\u201c{esc(ev.text[:120])}\u201d" for ev in query.indicators)
+        indicators = f'<p class="reason">The note says: {said}</p>' if said else ""
         out.append(f'<div class="query"><h4>{esc(name)} <span class="reason">({esc(query.status)})</span></h4>'
-                   f"{_query_html(query.question)}</div>")
+                   f"{indicators}{_query_html(query.question)}</div>")
     out.append("</section></div>")
 
     out.append(f'<div class="col"><section id="{prefix}-text" aria-labelledby="{prefix}-th">'

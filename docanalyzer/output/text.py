@@ -90,6 +90,9 @@ def format_text(report: Report, *, colour: bool = False, width: int = 100) -> st
         lines.append(_style(f"  Physician query drafts ({len(report.queries)}):", None, colour, bold=True))
         for query in report.queries:
             lines.append(f"    {query.element_id} ({query.status}):")
+            if query.indicators:
+                said = "; ".join(f'"{_one_line(ev.text)[:80]}"' for ev in query.indicators)
+                lines.extend(_wrap(f"The note says: {said}", "      ", width))
             lines.extend(_wrap(query.question, "      ", width))
     return "\n".join(lines)
 

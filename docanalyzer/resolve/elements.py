@@ -64,7 +64,7 @@ def resolve_element(
         reason = scope_reason
     else:
         reason = _reason(spec, status, supporting, discounted)
-    evidence = [m.evidence() for m in supporting] + section_evidence
+    evidence = [view.quote(m) for m in supporting] + section_evidence
     extracted = _values(spec, view, supporting, procedure) if status != "missing" else {}
     return ElementResult(
         id=spec.id,
@@ -144,8 +144,11 @@ def _values(
         out.update(values.contrast_values(view.sentence_text(agent.sentence), agent.start - start))
     elif spec.values == "regions":
         out["regions"] = list(procedure.regions)
-    elif spec.values in {"device", "treatment"}:
-        key = "devices" if spec.values == "device" else "treatments"
-        names = [m.text.lower() for m in supporting if m.label not in {"TX_FAILURE"}]
-        out[key] = sorted(set(names))
+    elif spec.values == "device":
+        # typed: an implanted device or foreign body, or another reason (claustrophobia, a weight limit)
+        devices = sorted({m.text.lower() for m in supporting if m.label == "MRI_UNSAFE_DEVICE"})
+        reasons = sorted({m.text.lower() for m in supporting if m.label not in {"MRI_UNSAFE_DEVICE", "TX_FAILURE"}})
+        out.update({k: v for k, v in (("devices", devices), ("reasons", reasons)) if v})
+    elif spec.values == "treatment":
+        out["treatments"] = sorted({m.text.lower() for m in supporting if m.label not in {"TX_FAILURE"}})
     return out

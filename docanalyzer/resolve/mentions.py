@@ -28,6 +28,15 @@ _PRECEDENCE: tuple[tuple[str, MentionAssertion], ...] = (
 )
 
 
+# Cue words that say nothing read alone: their evidence is widened to the clause (NoteView.quote).
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "with", "without", "despite",
+    "there", "here", "is", "are", "was", "were", "be", "been", "has", "have", "had", "show", "shows",
+    "showed", "shown", "demonstrate", "demonstrates", "demonstrated", "reveal", "reveals", "revealed", "see",
+    "seen", "noted", "this", "that", "these", "it", "as", "by", "from", "after", "before", "than", "no",
+    "not",
+})
+_CLAUSE_MAX = 160
 # Assertions of a mention that cannot stand next to another ("near" in rules).
 NEAR_REJECTED = frozenset({"negated", "template_blank", "family", "hypothetical"})
 
@@ -99,6 +108,32 @@ class NoteView:
         for label in labels:
             out.extend(self.by_label.get(label, ()))
         return sorted(out, key=lambda m: m.start)
+
+    def quote(self, mention: Mention) -> Evidence:
+        """The mention as evidence an auditor can read alone: a cue that is only function words
+        ("despite", "there is", "shows") is widened to its clause ("despite six weeks of physical
+        therapy and gabapentin"), within its sentence and at most ``_CLAUSE_MAX`` characters."""
+        words = mention.text.lower().split()
+        if not words or not all(w.strip(".,;:") in _FUNCTION_WORDS for w in words):
+            return mention.evidence()
+        return self.clause(mention.evidence())
+
+    def clause(self, evidence: Evidence) -> Evidence:
+        """``evidence`` widened to the clause around it (between ; . : or a line break, inside its
+        sentence, at most ``_CLAUSE_MAX`` characters): a quote that reads alone."""
+        index = bisect.bisect_right([b[0] for b in self.sentence_bounds], evidence.start) - 1
+        if not 0 <= index < len(self.sentence_bounds) or evidence.end > len(self.text):
+            return evidence
+        low, high = self.sentence_bounds[index]
+        high = max(high, evidence.end)
+        start = max(low, max(self.text.rfind(mark, low, evidence.start) for mark in ";.:\n") + 1)
+        ends = [i for i in (self.text.find(mark, evidence.end, high) for mark in ";.\n") if i >= 0]
+        end = max(evidence.end, min([*ends, high, evidence.start + _CLAUSE_MAX]))
+        while start < evidence.start and self.text[start].isspace():
+            start += 1
+        while end > evidence.end and self.text[end - 1] in " \t,":
+            end -= 1
+        return evidence.model_copy(update={"text": self.text[start:end], "start": start, "end": end})
 
     def sentence_text(self, index: int) -> str:
         start, end = self.sentence_bounds[index]

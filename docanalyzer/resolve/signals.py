@@ -107,7 +107,7 @@ def find_signals(
                 weight, full = rule.weight * best, best >= 1.0
             else:
                 weight = rule.weight
-            evidence = [m.evidence() for m in mentions]
+            evidence = [view.quote(m) for m in mentions]
         if weight == 0:
             continue
         known = found.get(rule.id)
