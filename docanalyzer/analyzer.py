@@ -22,7 +22,7 @@ from docanalyzer.errors import ErrorCode
 from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
-from docanalyzer.report import ChecklistRef, InputInfo, Report, ReportError, Verdict
+from docanalyzer.report import ChecklistRef, ClaimType, InputInfo, Report, ReportError, Verdict
 from docanalyzer.resolve.mentions import build_view
 from docanalyzer.resolve.procedure import ProcedureAssessment
 from docanalyzer.schemas import ChecklistSpec
@@ -33,7 +33,8 @@ log = logging.getLogger("docanalyzer")
 class Analyzer:
     """Builds the spaCy/medspaCy pipeline once; analyzes any number of notes with it."""
 
-    def __init__(self, checklist: str | Path = "auto", *, max_chars: int = MAX_CHARS, screen: bool = True) -> None:
+    def __init__(self, checklist: str | Path = "auto", *, max_chars: int = MAX_CHARS, screen: bool = True,
+                 claim_type: ClaimType = "professional") -> None:
         """``checklist="auto"`` audits each note against the checklist of its billed code, or else of
         the code its documentation supports (62302-62305, 62284, 72240-72270); an id or a file
         forces one checklist. ``screen=False`` evaluates every element even on notes with no
@@ -42,6 +43,7 @@ class Analyzer:
         self.checklist: ChecklistSpec = load_checklist("62304" if self.auto else checklist)
         self.max_chars = max_chars
         self.screen = screen
+        self.claim_type: ClaimType = claim_type  # a note's own claim type (a JSONL field) wins
         self.nlp = spacy.blank("en")
         self.nlp.max_length = max_chars + 1
         self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
@@ -68,34 +70,38 @@ class Analyzer:
         checklist: str | Path | None = None,
         encoding: str | None = None,
         source: str | None = None,
+        claim_type: ClaimType | None = None,
     ) -> Report:
         """Analyze one note. Bad input yields a report with ``errors``, never an exception."""
         spec = self._checklist(checklist)
-        fallback = spec or self.checklist  # for reports of notes that could not be analyzed
+        fallback = spec or self.checklist
+        claim: ClaimType = claim_type or self.claim_type  # for reports of notes that could not be analyzed
         info = InputInfo(chars=len(text) if isinstance(text, str) else 0, encoding=encoding, source=source)
         if not isinstance(text, str):
             return error_report(document_id, fallback, ErrorCode.NOT_TEXT,
-                                f"expected text (str), got {type(text).__name__}", info, billed_code)
+                                f"expected text (str), got {type(text).__name__}", info, billed_code, claim)
         # Lone surrogates cannot be written as UTF-8 JSON; U+FFFD keeps the length (and the offsets).
         text = without_surrogates(text)
         if not text.strip():
-            return error_report(document_id, fallback, ErrorCode.EMPTY_INPUT, "the note is empty", info, billed_code)
+            return error_report(document_id, fallback, ErrorCode.EMPTY_INPUT, "the note is empty", info, billed_code,
+                                claim)
         if len(text) > self.max_chars:
             return error_report(document_id, fallback, ErrorCode.TOO_LARGE,
-                                f"note has {len(text)} characters; the limit is {self.max_chars}", info, billed_code)
+                                f"note has {len(text)} characters; the limit is {self.max_chars}", info,
+                                billed_code, claim)
         try:
             normalized = normalize(text)
             if self.screen and not self.component.rules.screening.search(normalized):
-                return screened_report(document_id, fallback, info, billed_code)
+                return screened_report(document_id, fallback, info, billed_code, claim)
             doc = self.nlp.make_doc(normalized)
             doc.user_data[TEXT_KEY] = normalized
             self.component.annotate(doc)
             return build_report(build_view(doc, text), spec, document_id=document_id,
-                                billed_code=billed_code, input_info=info)
+                                billed_code=billed_code, input_info=info, claim_type=claim)
         except Exception as exc:  # one note must never stop a batch; no note text in the message
             log.error("analysis failed for document %s: %s", document_id, type(exc).__name__)
             return error_report(document_id, fallback, ErrorCode.INTERNAL,
-                                f"internal error while analyzing ({type(exc).__name__})", info, billed_code)
+                                f"internal error while analyzing ({type(exc).__name__})", info, billed_code, claim)
 
     def analyze_input(self, item: NoteInput, *, checklist: str | Path | None = None,
                       billed_code: str | None = None) -> Report:
@@ -105,9 +111,11 @@ class Analyzer:
             spec = self._checklist(checklist) or self.checklist
             info = InputInfo(chars=0, encoding=item.encoding, source=item.source)
             return error_report(item.document_id, spec, item.error_code or ErrorCode.UNREADABLE,
-                                item.error_message or "unreadable input", info, billed)
+                                item.error_message or "unreadable input", info, billed,
+                                item.claim_type or self.claim_type)
         return self.analyze(item.text, document_id=item.document_id, billed_code=billed,
-                            checklist=checklist, encoding=item.encoding, source=item.source)
+                            checklist=checklist, encoding=item.encoding, source=item.source,
+                            claim_type=item.claim_type)
 
     def analyze_many(self, items: Iterable[str | NoteInput], *, checklist: str | Path | None = None,
                      billed_code: str | None = None, n_process: int = 1) -> Iterator[Report]:
@@ -121,7 +129,8 @@ class Analyzer:
 
             inherit = self if checklist is None or str(checklist) == self._checklist_ref else None
             yield from analyze_parallel(items, workers=n_process, checklist=checklist or self._checklist_ref,
-                                        billed_code=billed_code, screen=self.screen, analyzer=inherit)
+                                        billed_code=billed_code, screen=self.screen, analyzer=inherit,
+                                        claim_type=self.claim_type)
             return
         for index, item in enumerate(items, start=1):
             if isinstance(item, NoteInput):
@@ -132,20 +141,22 @@ class Analyzer:
 
 
 def error_report(document_id: str, checklist: ChecklistSpec, code: ErrorCode, message: str,
-                 info: InputInfo, billed_code: str | None = None) -> Report:
+                 info: InputInfo, billed_code: str | None = None, claim_type: ClaimType = "professional") -> Report:
     """The one result a failed note still gets, so a batch never loses a document."""
-    return _short_report(document_id, checklist, info, billed_code, verdict="error",
+    return _short_report(document_id, checklist, info, billed_code, claim_type, verdict="error",
                          errors=[ReportError(code=code.value, message=message)])
 
 
 def screened_report(document_id: str, checklist: ChecklistSpec, info: InputInfo,
-                    billed_code: str | None = None) -> Report:
+                    billed_code: str | None = None, claim_type: ClaimType = "professional") -> Report:
     """A note with no procedure cue at all: the checklist does not apply; nothing else to evaluate."""
-    return _short_report(document_id, checklist, info, billed_code, verdict="not_applicable", screened_out=True)
+    return _short_report(document_id, checklist, info, billed_code, claim_type, verdict="not_applicable",
+                         screened_out=True)
 
 
-def _short_report(document_id: str, checklist: ChecklistSpec, info: InputInfo, billed_code: str | None, *,
-                  verdict: Verdict, errors: list[ReportError] | None = None, screened_out: bool = False) -> Report:
+def _short_report(document_id: str, checklist: ChecklistSpec, info: InputInfo, billed_code: str | None,
+                  claim_type: ClaimType, *, verdict: Verdict, errors: list[ReportError] | None = None,
+                  screened_out: bool = False) -> Report:
     nothing_done = ProcedureAssessment(status="not_documented", regions=[], intrathecal_access=False,
                                        c12_puncture=False, ct_read_in_note=False)
     return Report(
@@ -159,7 +170,7 @@ def _short_report(document_id: str, checklist: ChecklistSpec, info: InputInfo, b
         score=0.0,
         verdict=verdict,
         medical_necessity=None,
-        code_review=review_codes(nothing_done, billed_code),
+        code_review=review_codes(nothing_done, billed_code, claim_type=claim_type),
         errors=errors or [],
         screened_out=screened_out,
         input=info,

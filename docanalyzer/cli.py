@@ -36,6 +36,11 @@ app = typer.Typer(
 register_metamorphic(app)
 
 
+class ClaimTypeOption(str, Enum):
+    professional = "professional"
+    facility = "facility"
+
+
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
@@ -64,6 +69,10 @@ def analyze(
     checklist: Annotated[str, typer.Option(
         help="auto (the billed code's checklist, else the supported code's), a built-in id, or a file.")] = "auto",
     billed_code: Annotated[str | None, typer.Option(help="Code on the claim, e.g. 62304 or 62304-53.")] = None,
+    claim_type: Annotated[ClaimTypeOption, typer.Option(
+        "--claim-type", help="professional (the physician's claim) or facility (hospital outpatient, ASC): a "
+        "discontinued procedure is 53 on the first, 73/74 on the second. A JSONL record's claim_type wins.")] = (
+        ClaimTypeOption.professional),
     fail_under: Annotated[
         float | None, typer.Option(help="Exit 1 if any analyzed note scores below this (0-100).", min=0, max=100)
     ] = None,
@@ -85,7 +94,7 @@ def analyze(
     from docanalyzer.output.text import TextSummary, format_text
 
     try:
-        analyzer = Analyzer(checklist, screen=screen)
+        analyzer = Analyzer(checklist, screen=screen, claim_type=claim_type.value)
     except RuleFileError as exc:
         raise _fail(exc.message) from None
 

@@ -19,7 +19,7 @@ from docanalyzer.pipeline.build import (
     quiet_third_party_logs,
 )
 from docanalyzer.pipeline.sentences import set_line_sentences, start_sentences_at_sections
-from docanalyzer.report import ChecklistRef, ElementResult, Evidence, InputInfo, PhysicianQuery, Report
+from docanalyzer.report import ChecklistRef, ClaimType, ElementResult, Evidence, InputInfo, PhysicianQuery, Report
 from docanalyzer.resolve import elements as element_resolver
 from docanalyzer.resolve import evidence_rules
 from docanalyzer.resolve.discontinued import apply_waivers, waived_elements
@@ -103,6 +103,7 @@ def build_report(
     document_id: str,
     billed_code: str | None,
     input_info: InputInfo,
+    claim_type: ClaimType = "professional",
 ) -> Report:
     """Procedure status -> (checklist choice) -> element resolution -> scoring -> code review.
 
@@ -127,7 +128,7 @@ def build_report(
         score=scored.score,
         verdict=scored.verdict,
         medical_necessity=scored.necessity,
-        code_review=review_codes(procedure, billed_code, view=view, elements=elements),
+        code_review=review_codes(procedure, billed_code, view=view, elements=elements, claim_type=claim_type),
         queries=(draft_queries(checklist, elements, procedure, view, waived=set(waived))
                  if procedure.status != "not_documented" else []),
         errors=[],

@@ -38,7 +38,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from docanalyzer.errors import ErrorCode
 
@@ -78,6 +78,7 @@ class NoteInput:
     source: str | None = None
     encoding: str | None = None
     billed_code: str | None = None
+    claim_type: Literal["professional", "facility"] | None = None  # None: the analyzer's default
     error_code: ErrorCode | None = None
     error_message: str | None = None
 
@@ -312,8 +313,12 @@ def _jsonl_record(line: str, line_no: int, fallback_id: str, source: str, encodi
     if is_rtf(text):
         return _rtf_error(doc_id, source, len(text))
     billed = record.get("billed_code")
+    claim = record.get("claim_type")
+    if claim not in (None, "professional", "facility"):
+        return _error(doc_id, source, ErrorCode.NOT_TEXT,
+                      f"line {line_no}: claim_type must be 'professional' or 'facility'")
     return NoteInput(doc_id, text, source=source, encoding=encoding,
-                     billed_code=without_surrogates(str(billed)) if billed else None)
+                     billed_code=without_surrogates(str(billed)) if billed else None, claim_type=claim)
 
 
 def _read_stdin() -> NoteInput:

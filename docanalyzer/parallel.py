@@ -19,12 +19,13 @@ _WORKER = None  # the worker process's Analyzer
 _OPTIONS: dict = {}
 
 
-def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherited: bool) -> None:
+def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherited: bool,
+                 claim_type: str = "professional") -> None:
     global _WORKER, _OPTIONS
     if not inherited:  # spawned (not forked) workers build their own pipeline once
         from docanalyzer.analyzer import Analyzer
 
-        _WORKER = Analyzer(checklist, screen=screen)
+        _WORKER = Analyzer(checklist, screen=screen, claim_type=claim_type)
     _OPTIONS = {"billed_code": billed_code}
 
 
@@ -49,6 +50,7 @@ def analyze_parallel(
     chunksize: int = 16,
     screen: bool = True,
     analyzer: object | None = None,
+    claim_type: str = "professional",
 ) -> Iterator[Report]:
     """Yield one report per item, in input order, using ``workers`` processes.
 
@@ -62,7 +64,7 @@ def analyze_parallel(
         _WORKER = analyzer
     window = workers * chunksize * 8  # notes in flight at most: Pool.imap would read the whole input ahead
     numbered = enumerate(items, start=1)
-    setup = (str(checklist), billed_code, screen, inherited)
+    setup = (str(checklist), billed_code, screen, inherited, claim_type)
     with context.Pool(workers, initializer=_init_worker, initargs=setup) as pool:
         while batch := list(islice(numbered, window)):
             for payload in pool.imap(_analyze_one, batch, chunksize=chunksize):

@@ -19,6 +19,7 @@ MentionAssertion = Literal[
 ]
 Verdict = Literal["complete", "needs_query", "deficient", "not_applicable", "needs_review", "error"]
 Severity = Literal["info", "warning", "error"]
+ClaimType = Literal["professional", "facility"]
 
 REGION_ORDER: tuple[Region, ...] = ("cervical", "thoracic", "lumbosacral")
 
@@ -102,6 +103,9 @@ class CodeFinding(_Frozen):
 
 class CodeReview(_Frozen):
     billed_code: str | None = Field(default=None, description="Code on the claim, if given.")
+    claim_type: ClaimType = Field(
+        default="professional", description="professional (the physician's claim) or facility (hospital "
+        "outpatient or ASC): a discontinued procedure is 53 on the first, 73/74 on the second.")
     suggested_codes: list[SuggestedCode] = Field(description="Primary first.")
     modifiers: list[Modifier] = Field(default_factory=list)
     findings: list[CodeFinding] = Field(default_factory=list)

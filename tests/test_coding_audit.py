@@ -154,3 +154,50 @@ def test_query_options_follow_the_access_route(analyzer: Analyzer) -> None:
     # the puncture site is not stated: the options are the cervical access, not lumbar interspaces
     site = next(q for q in report.queries if q.element_id == "injection_site")
     assert "C1-C2" in site.question and "L4-L5" not in site.question
+
+
+DRY_TAP = ("LUMBAR MYELOGRAM\n1% lidocaine local anesthesia. Under fluoroscopy a 22 gauge needle was placed at L2-3;"
+           " no CSF could be obtained after two attempts and the procedure was aborted. No contrast was injected and"
+           " no myelographic images were obtained.\n")
+
+
+@pytest.mark.parametrize(("claim_type", "text", "modifier"), [
+    ("professional", DRY_TAP, "53"),
+    ("facility", DRY_TAP, "74"),  # stopped after the local anaesthetic
+    ("facility", DRY_TAP.replace("1% lidocaine local anesthesia. ", ""), "73"),
+])
+def test_a_discontinued_procedure_takes_the_modifier_of_its_claim_type(analyzer: Analyzer, claim_type: str,
+                                                                      text: str, modifier: str) -> None:
+    report = analyzer.analyze(text, document_id="probe", claim_type=claim_type)
+    assert report.code_review.claim_type == claim_type
+    assert [m.code for m in report.code_review.modifiers] == [modifier]
+
+
+@pytest.mark.parametrize(("claim_type", "billed", "flagged"), [
+    ("facility", "62304-53", True), ("facility", "62304-74", False),
+    ("professional", "62304-74", True), ("professional", "62304-53", False),
+])
+def test_a_modifier_on_the_wrong_claim_type_is_a_finding(analyzer: Analyzer, claim_type: str, billed: str,
+                                                          flagged: bool) -> None:
+    report = analyzer.analyze(DRY_TAP, document_id="probe", billed_code=billed, claim_type=claim_type)
+    assert ("CR015_MODIFIER_FOR_CLAIM_TYPE" in rule_ids(report)) is flagged
+    assert "CR012_53_WITHOUT_DISCONTINUATION" not in rule_ids(report)
+
+
+def test_claim_type_from_the_cli_and_a_jsonl_record(runner, tmp_path) -> None:
+    import json
+
+    from docanalyzer.cli import app
+
+    records = tmp_path / "notes.jsonl"
+    records.write_text("\n".join(json.dumps(r) for r in [
+        {"document_id": "a", "text": DRY_TAP},
+        {"document_id": "b", "text": DRY_TAP, "claim_type": "professional"},
+        {"document_id": "c", "text": DRY_TAP, "claim_type": "hospital"},
+    ]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(records), "--claim-type", "facility", "-f", "jsonl", "-q"])
+    out = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [o["document_id"] for o in out] == ["a", "b", "c"]
+    assert [m["code"] for m in out[0]["code_review"]["modifiers"]] == ["74"]
+    assert [m["code"] for m in out[1]["code_review"]["modifiers"]] == ["53"]
+    assert out[2]["errors"] and "claim_type" in out[2]["errors"][0]["message"]

@@ -12,7 +12,7 @@ from docanalyzer.coding.billed import parse_billed
 from docanalyzer.coding.modifiers import suggest_modifiers
 from docanalyzer.coding.rules import run_rules
 from docanalyzer.coding.suggest import suggest_codes
-from docanalyzer.report import CodeReview, ElementResult
+from docanalyzer.report import ClaimType, CodeReview, ElementResult
 from docanalyzer.resolve.mentions import NoteView
 from docanalyzer.resolve.procedure import ProcedureAssessment
 
@@ -23,11 +23,13 @@ def review_codes(
     *,
     view: NoteView | None = None,
     elements: list[ElementResult] | None = None,
+    claim_type: ClaimType = "professional",
 ) -> CodeReview:
     codes = suggest_codes(procedure)
-    modifiers = suggest_modifiers(procedure, view) if view is not None else []
-    findings = run_rules(procedure, parse_billed(billed_code), codes, modifiers, view, elements or [])
-    return CodeReview(billed_code=billed_code, suggested_codes=codes, modifiers=modifiers, findings=findings)
+    modifiers = suggest_modifiers(procedure, view, claim_type) if view is not None else []
+    findings = run_rules(procedure, parse_billed(billed_code), codes, modifiers, view, elements or [], claim_type)
+    return CodeReview(billed_code=billed_code, claim_type=claim_type, suggested_codes=codes, modifiers=modifiers,
+                      findings=findings)
 
 
 __all__ = ["parse_billed", "review_codes", "suggest_codes"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from docanalyzer.coding.suggest import code_table
-from docanalyzer.report import Modifier
+from docanalyzer.report import ClaimType, Modifier
 from docanalyzer.resolve.mentions import NoteView
 from docanalyzer.resolve.procedure import ProcedureAssessment, current
 
@@ -17,13 +17,15 @@ _EVIDENCED = (
 )
 
 
-def suggest_modifiers(procedure: ProcedureAssessment, view: NoteView) -> list[Modifier]:
+def suggest_modifiers(procedure: ProcedureAssessment, view: NoteView,
+                      claim_type: ClaimType = "professional") -> list[Modifier]:
     table = code_table().modifiers
     out: list[Modifier] = []
     if procedure.status == "attempted":
-        out.append(Modifier(code="53", description=table["53"],
+        code, when = discontinued_modifier(view, claim_type)
+        out.append(Modifier(code=code, description=table[code],
                             reason="The note documents that the myelogram was started and then discontinued "
-                                   f"({extent_reached(view)}).",
+                                   f"({extent_reached(view)}){when}.",
                             evidence=procedure.abort_evidence))
         return out
     if procedure.status != "performed":
@@ -59,3 +61,16 @@ def extent_reached(view: NoteView) -> str:
         m.assertion == "negated" for m in view.labelled("IMAGES"))
     return (f"needle placed: {'yes' if needle else 'not documented'}; contrast injected: "
             f"{'yes' if contrast else 'no'}; images obtained: {'yes' if images else 'no'}")
+
+
+def discontinued_modifier(view: NoteView, claim_type: ClaimType) -> tuple[str, str]:
+    """53 on a professional claim; on a facility claim (hospital outpatient, ASC) 74 once anaesthesia
+    (local included) was given before the stop, else 73."""
+    if claim_type != "facility":
+        return "53", ""
+    stops = current(view, "ABORTED") or view.labelled("ABORTED")
+    first_stop = stops[0].start if stops else len(view.text)
+    anaesthesia = [m for m in current(view, "ANESTHESIA") if m.start < first_stop]
+    if anaesthesia:
+        return "74", f"; facility claim, after anaesthesia (\"{anaesthesia[0].text}\")"
+    return "73", "; facility claim, before any anaesthesia is documented"

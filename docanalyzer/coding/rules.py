@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from docanalyzer.coding.billed import BilledCode
-from docanalyzer.report import CodeFinding, ElementResult, Evidence, Modifier, SuggestedCode
+from docanalyzer.report import ClaimType, CodeFinding, ElementResult, Evidence, Modifier, SuggestedCode
 from docanalyzer.resolve.mentions import NoteView
 from docanalyzer.resolve.procedure import ProcedureAssessment, current
 from docanalyzer.resources import pattern_file
@@ -65,6 +65,7 @@ class Facts:
     modifiers: list[Modifier]
     view: NoteView | None
     elements: dict[str, ElementResult] = field(default_factory=dict)
+    claim_type: ClaimType = "professional"
 
     @property
     def billed_codes(self) -> set[str]:
@@ -150,16 +151,28 @@ def modifier_51(f: Facts) -> list[Hit]:
     return [({"billed": str(b), "modifier": "51"}, []) for b in f.billed if "51" in b.modifiers]
 
 
+DISCONTINUED = frozenset({"53", "73", "74"})
+
+
 def discontinued_without_53(f: Facts) -> list[Hit]:
     if f.procedure.status != "attempted":
         return []
-    return [({"billed": str(b)}, f.procedure.abort_evidence) for b in _complete_billed(f) if "53" not in b.modifiers]
+    return [({"billed": str(b)}, f.procedure.abort_evidence) for b in _complete_billed(f)
+            if not DISCONTINUED & set(b.modifiers)]
 
 
 def modifier_53_without_discontinuation(f: Facts) -> list[Hit]:
     if f.procedure.status == "attempted":
         return []
-    return [({"billed": str(b)}, []) for b in f.billed if "53" in b.modifiers]
+    return [({"billed": str(b)}, []) for b in f.billed if DISCONTINUED & set(b.modifiers)]
+
+
+def modifier_for_claim_type(f: Facts) -> list[Hit]:
+    """53 belongs on the physician's claim, 73/74 on a hospital outpatient or ASC claim."""
+    wrong = {"73", "74"} if f.claim_type == "professional" else {"53"}
+    expected = "53" if f.claim_type == "professional" else "73 or 74"
+    return [({"billed": str(b), "modifier": m, "claim_type": f.claim_type, "suggested": expected}, [])
+            for b in f.billed for m in b.modifiers if m in wrong]
 
 
 def modifier_22_without_increased_work(f: Facts) -> list[Hit]:
@@ -256,6 +269,7 @@ CHECKS: dict[str, Callable[[Facts], list[Hit]]] = {
     "CR012_53_WITHOUT_DISCONTINUATION": modifier_53_without_discontinuation,
     "CR013_22_WITHOUT_INCREASED_WORK": modifier_22_without_increased_work,
     "CR014_BILLED_VS_SUPPORTED": billed_vs_supported,
+    "CR015_MODIFIER_FOR_CLAIM_TYPE": modifier_for_claim_type,
     "PL001_IONIC_OR_NOT_INTRATHECAL": ionic_contrast,
     "PL002_OMNIPAQUE_140_350": omnipaque_140_350,
     "PL006_CONTRAST_FORMULATION_UNSTATED": contrast_formulation_unstated,
@@ -277,8 +291,9 @@ def run_rules(
     modifiers: list[Modifier],
     view: NoteView | None,
     elements: list[ElementResult],
+    claim_type: ClaimType = "professional",
 ) -> list[CodeFinding]:
-    facts = Facts(procedure, billed, suggested, modifiers, view, {e.id: e for e in elements})
+    facts = Facts(procedure, billed, suggested, modifiers, view, {e.id: e for e in elements}, claim_type)
     findings: list[CodeFinding] = []
     for rule_id, spec in rule_specs().items():
         if not spec.enabled:

@@ -36,7 +36,7 @@ from docanalyzer import __version__
 from docanalyzer.analyzer import Analyzer
 from docanalyzer.checklist import load_checklist
 from docanalyzer.inputs import NoteInput
-from docanalyzer.report import Report
+from docanalyzer.report import ClaimType, Report
 from docanalyzer.resources import builtin_checklist_ids
 from docanalyzer.service.middleware import AccessLogMiddleware, BodySizeLimitMiddleware
 from docanalyzer.service.models import (
@@ -210,7 +210,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               dependencies=v1_dependencies, responses=post_responses)
     async def analyze(body: AnalyzeRequest) -> Response:
         checklist = checklist_id(body.checklist, ("body", "checklist"))
-        report = await state.run(_analyze_one, state, body.text, body.document_id or "doc", body.billed_code, checklist)
+        report = await state.run(_analyze_one, state, body.text, body.document_id or "doc", body.billed_code, checklist,
+                                 body.claim_type)
         return report_response(report)
 
     batch_model = create_model(
@@ -224,8 +225,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if len(body.notes) > settings.max_batch:
             raise InputProblem(("body", "notes"), f"{len(body.notes)} notes; the limit is {settings.max_batch} "
                                "per request", "too_many_notes")
-        items = [(note.text, note.document_id or f"doc-{i}", note.billed_code or body.billed_code)
-                 for i, note in enumerate(body.notes, start=1)]
+        items = [(note.text, note.document_id or f"doc-{i}", note.billed_code or body.billed_code,
+                  note.claim_type or body.claim_type) for i, note in enumerate(body.notes, start=1)]
         reports = await state.run(_analyze_all, state, items, checklist)
         return Response(content=reports_json(reports), media_type="application/json")
 
@@ -281,14 +282,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _analyze_one(state: ServiceState, text: str, document_id: str, billed_code: str | None,
-                 checklist: str | None) -> Report:
+                 checklist: str | None, claim_type: ClaimType = "professional") -> Report:
     assert state.analyzer is not None
-    return state.analyzer.analyze(text, document_id=document_id, billed_code=billed_code, checklist=checklist)
+    return state.analyzer.analyze(text, document_id=document_id, billed_code=billed_code, checklist=checklist,
+                                  claim_type=claim_type)
 
 
-def _analyze_all(state: ServiceState, items: list[tuple[str, str, str | None]],
+def _analyze_all(state: ServiceState, items: list[tuple[str, str, str | None, ClaimType]],
                  checklist: str | None) -> list[Report]:
-    return [_analyze_one(state, text, doc_id, billed, checklist) for text, doc_id, billed in items]
+    return [_analyze_one(state, text, doc_id, billed, checklist, claim) for text, doc_id, billed, claim in items]
 
 
 def _analyze_inputs(state: ServiceState, notes: list[NoteInput], checklist: str | None,

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from docanalyzer.report import Report
+from docanalyzer.report import ClaimType, Report
 from docanalyzer.resources import builtin_checklist_ids
 
 
@@ -51,6 +51,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_CLAIM_TYPE = ("professional (the physician's claim) or facility (hospital outpatient, ASC): a discontinued "
+               "procedure is 53 on the first, 73/74 on the second.")
+
+
 class AnalyzeRequest(_Strict):
     """One note to analyze."""
 
@@ -61,6 +65,7 @@ class AnalyzeRequest(_Strict):
     text: NoteText
     document_id: DocumentId | None = None
     billed_code: BilledCode | None = None
+    claim_type: ClaimType = Field(default="professional", description=_CLAIM_TYPE)
     checklist: ChecklistId | None = None
 
 
@@ -68,6 +73,7 @@ class BatchNote(_Strict):
     text: NoteText
     document_id: DocumentId | None = Field(default=None, description="Default: doc-1, doc-2, ... by position.")
     billed_code: BilledCode | None = Field(default=None, description="Overrides the request's billed_code.")
+    claim_type: ClaimType | None = Field(default=None, description="Overrides the request's claim_type.")
 
 
 class BatchRequest(_Strict):
@@ -79,6 +85,7 @@ class BatchRequest(_Strict):
 
     notes: list[BatchNote] = Field(min_length=1, description="At most DOCANALYZER_MAX_BATCH notes (default 100).")
     billed_code: BilledCode | None = None
+    claim_type: ClaimType = Field(default="professional", description=_CLAIM_TYPE)
     checklist: ChecklistId | None = None
 
 
