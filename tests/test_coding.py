@@ -135,7 +135,10 @@ def note(level: str = "L2-3", volume: str = "15", agent: str = "Omnipaque 180", 
     (note(level="L1-2"), "PL004_HIGH_LUMBAR_LEVEL", True),
     (note(level="L3-4"), "PL004_HIGH_LUMBAR_LEVEL", False),
     (note(), "PL005_FLUORO_DOSE_MISSING", True),
-    (note(extra="Fluoroscopy time 0.8 minutes."), "PL005_FLUORO_DOSE_MISSING", False),
+    # MIPS #145 (2023 onward): an exposure index is needed; fluoroscopy time (and image count) is not
+    (note(extra="Fluoroscopy time 0.8 minutes."), "PL005_FLUORO_DOSE_MISSING", True),
+    (note(extra="Fluoroscopy time 0.8 minutes, 6 spot images."), "PL005_FLUORO_DOSE_MISSING", True),
+    (note(extra="Reference air kerma 31 mGy."), "PL005_FLUORO_DOSE_MISSING", False),
     (note(extra="Fluoro 1.2 min, DAP 3.1 Gy-cm2."), "PL005_FLUORO_DOSE_MISSING", False),
 ])
 def test_plausibility_checks(analyzer: Analyzer, text: str, rule_id: str, expected: bool) -> None:

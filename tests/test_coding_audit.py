@@ -201,3 +201,23 @@ def test_claim_type_from_the_cli_and_a_jsonl_record(runner, tmp_path) -> None:
     assert [m["code"] for m in out[0]["code_review"]["modifiers"]] == ["74"]
     assert [m["code"] for m in out[1]["code_review"]["modifiers"]] == ["53"]
     assert out[2]["errors"] and "claim_type" in out[2]["errors"][0]["message"]
+
+
+def test_the_ct_code_follows_the_regions_the_ct_covered(analyzer: Analyzer) -> None:
+    text = ("THORACIC AND LUMBAR MYELOGRAM WITH POST-MYELOGRAM CT\nUnder fluoroscopy a needle was placed at L2-3 and"
+            " 15 mL Omnipaque 240 was injected intrathecally. AP and lateral images of the thoracic and lumbar spine"
+            " were obtained. CT was then performed with axial images of the lumbar spine only.\n"
+            "FINDINGS: The thoracic cord is normal. Moderate L4-5 stenosis.\n"
+            "CT FINDINGS: Moderate L4-5 central stenosis.\nIMPRESSION: L4-5 stenosis.\n")
+    report = run(analyzer, text)
+    codes = [c.code for c in report.code_review.suggested_codes]
+    assert codes[0] == "62305" and "72132" in codes and "72129" not in codes
+
+
+def test_a_needle_check_film_is_no_region_imaged(analyzer: Analyzer) -> None:
+    text = ("CERVICAL MYELOGRAM\nUnder fluoroscopy a needle was placed at L2-3; a single spot image of the lumbar"
+            " spine was taken to confirm needle position. 10 mL Omnipaque 300 was injected and run cranially. AP and"
+            " lateral images of the cervical spine were obtained.\nIMPRESSION: C5-6 stenosis.\n")
+    report = run(analyzer, text)
+    assert report.regions == ["cervical"]
+    assert report.code_review.suggested_codes[0].code == "62302"

@@ -245,13 +245,18 @@ def high_lumbar_level(f: Facts) -> list[Hit]:
     return []
 
 
+_EXPOSURE_INDEX = re.compile(r"(?i)\b(?:[mµu]?gy|cgy|air kerma|kerma|dap|kap|dose[- ]area product|ak)\b")
 def fluoro_dose_missing(f: Facts) -> list[Hit]:
+    """MIPS #145 (2023 onward): the final report documents radiation exposure indices (air kerma,
+    kerma-area product). Fluoroscopy time, even with an image count, met only the older wording."""
     element = f.elements.get("fluoroscopic_guidance")
     if element is None or element.status != "documented" or f.view is None:
         return []
-    if current(f.view, "FLUORO_DOSE") or f.view.by_label.get("FLUORO_DOSE"):
+    stated = [m.text for m in f.view.by_label.get("FLUORO_DOSE", [])]
+    if any(_EXPOSURE_INDEX.search(text) for text in stated) or _EXPOSURE_INDEX.search(
+            " ".join(f.view.sentence_text(m.sentence) for m in f.view.by_label.get("FLUORO_DOSE", []))):
         return []
-    return [({}, list(element.evidence[:1]))]
+    return [({"stated": "fluoroscopy time only" if stated else "no time or dose"}, list(element.evidence[:1]))]
 
 
 CHECKS: dict[str, Callable[[Facts], list[Hit]]] = {

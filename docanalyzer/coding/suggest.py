@@ -73,7 +73,7 @@ def suggest_codes(procedure: ProcedureAssessment) -> list[SuggestedCode]:
         codes.append(_code(_region_code(intended, MYELOGRAM_CODE, "62305"),
                            "Myelogram started but not completed (see modifier 53).", procedure.evidence))
     if codes and procedure.ct_read_in_note and procedure.status in {"performed", "uncertain", "injection_only"}:
-        for region in regions or ["lumbosacral"]:
+        for region in procedure.ct_regions or regions or ["lumbosacral"]:
             reason = f"Post-myelogram CT of the {region} spine read in this note."
             codes.append(_code(CT_CODE[region], reason, region_ev))
     return codes

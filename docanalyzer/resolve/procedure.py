@@ -9,6 +9,7 @@ patterns/procedure_decision.yaml): enough evidence -> done (then how far it went
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from docanalyzer.report import (
@@ -48,6 +49,7 @@ class ProcedureAssessment:
     intrathecal_access: bool
     c12_puncture: bool
     ct_read_in_note: bool
+    ct_regions: list[Region] = field(default_factory=list)  # the regions the post-myelogram CT covered
     intended_regions: list[Region] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     abort_evidence: list[Evidence] = field(default_factory=list)
@@ -109,6 +111,7 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
     status = _decide(view, spec, reading, interpretation, aborted)
     ct_read = status in _DONE and _ct_read(view, interpretation is not None)
     regions, region_mentions = _regions(view) if status in _DONE else ([], [])
+    ct_regions = _ct_regions(view, regions) if ct_read else []
     intended = list(regions)
     if status == "attempted" or (status == "injection_only" and not ct_read and not _conventional_images(view)):
         regions, region_mentions = [], []
@@ -121,6 +124,7 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
         intrathecal_access=status in _DONE or any(s.id == "thecal_entry" and s.full for s in reading.signals),
         c12_puncture=bool(current(view, "C12_PUNCTURE", allow_indication=True)),
         ct_read_in_note=ct_read,
+        ct_regions=ct_regions,
         evidence=[s.evidence[0] for s in cited if s.evidence][:4],
         abort_evidence=[m.evidence() for m in aborted[:2]] if status == "attempted" else [],
         region_evidence=region_mentions,
@@ -203,9 +207,12 @@ def _conventional_images(view: NoteView) -> bool:
 
 
 def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
+    """Regions imaged and read; a film that only checks the needle's position images no region."""
     found: set[Region] = set()
     used: list[Mention] = []
     for mention in current(view, *_REGION_LABELS):
+        if _same_sentence(view, mention, ("NEEDLE_CHECK",)):
+            continue
         if mention.section in _REGION_SECTIONS or _same_sentence(view, mention, _IMAGING_CUES):
             found.update(_REGION_LABELS[mention.label])
             used.append(mention)
@@ -215,6 +222,28 @@ def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
             found.add(region)
             used.append(mention)
     return [r for r in REGION_ORDER if r in found], used
+
+
+_CT_CUES = ("CT_STUDY", "CT_MYELOGRAM", "CT_TRANSFER")
+_ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
+_AXIAL = re.compile(r"\baxial\b", re.IGNORECASE)
+
+
+def _ct_regions(view: NoteView, regions: list[Region]) -> list[Region]:
+    """The regions the CT covered: those named with the CT or its axial images, or in its findings;
+    a sentence that limits it ("axial images of the lumbar spine only") decides; the myelogram's
+    regions when the note does not say."""
+    found: set[Region] = set()
+    limited: set[Region] = set()
+    for mention in current(view, *_REGION_LABELS):
+        sentence = view.sentence_text(mention.sentence)
+        about_ct = _same_sentence(view, mention, _CT_CUES) or bool(_AXIAL.search(sentence))
+        if mention.section == "ct_findings" or about_ct:
+            found.update(_REGION_LABELS[mention.label])
+        if about_ct and _ONLY.search(sentence):
+            limited.update(_REGION_LABELS[mention.label])
+    chosen = limited or found
+    return [r for r in REGION_ORDER if r in chosen] or list(regions)
 
 
 def _ct_read(view: NoteView, interpretation_found: bool) -> bool:
