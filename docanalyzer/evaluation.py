@@ -6,6 +6,8 @@ negatives): a wrong "documented" lets a deficient claim out, a wrong "missing" c
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -67,8 +69,10 @@ def evaluate_corpus(gold_dir: Path, analyzer: Analyzer | None = None, *, anonymo
 
     for index, (note, gold) in enumerate(pairs, 1):
         billed = gold.get("billed_code")
-        report = analyzer.analyze_input(read_note_file(note, f"note-{index}" if anonymous else note.stem),
-                                        billed_code=billed)
+        item = read_note_file(note, f"note-{index}" if anonymous else note.stem)
+        if gold.get("claim_type") in ("professional", "facility"):
+            item = dataclasses.replace(item, claim_type=gold["claim_type"])
+        report = analyzer.analyze_input(item, billed_code=billed)
         name = note.stem
         for element_id in ELEMENT_IDS:
             expected = gold["elements"][element_id]

@@ -391,13 +391,15 @@ def _element_row(element: ElementResult, prefix: str, spans: dict[tuple[int, int
         values = " · ".join(f"<span>{esc(_label(k))}:</span> {esc(_fmt_value(v))}" for k, v in element.values.items())
         parts.append(f'<div class="values">{values}</div>')
     weight = f" · {element.weight:g} pts" if element.weight else ""
-    requirement = "required" if element.required else "optional"
+    requirement = "not asked for" if element.waived else ("required" if element.required else "optional")
     classes = f"st-{element.status} {'req' if element.required else 'opt'}"
+    mark, label = ("–", "not asked for") if element.waived else (STATUS_MARK[element.status],
+                                                                  STATUS_LABEL[element.status])
     return (
         f'<tr id="{prefix}-el-{_slug(element.id)}" class="{classes}">'
-        f'<td class="mk"><span aria-hidden="true">{STATUS_MARK[element.status]}</span></td>'
+        f'<td class="mk"><span aria-hidden="true">{mark}</span></td>'
         f'<th scope="row">{esc(element.name)}<span class="eid">{esc(element.id)} · {requirement}{weight}</span></th>'
-        f'<td><span class="st">{STATUS_LABEL[element.status]}</span></td>'
+        f'<td><span class="st">{label}</span></td>'
         f"<td>{''.join(parts)}</td></tr>"
     )
 
