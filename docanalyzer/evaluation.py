@@ -7,7 +7,6 @@ negatives): a wrong "documented" lets a deficient claim out, a wrong "missing" c
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from collections.abc import Iterable
 from pathlib import Path
