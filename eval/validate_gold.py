@@ -27,6 +27,13 @@ REQUIRED = {"id", "style", "variation", "procedure_status", "regions", "elements
             "expected_codes", "expected_modifiers", "billed_code"}
 
 
+OPTIONAL = {"writer", "claim_type", "expected_findings", "no_query_for"}
+CLAIM_TYPES = {"professional", "facility"}
+FINDING_CATEGORIES = {"under_coded", "over_coded", "modifier_53_missing", "modifier_not_for_claim_type",
+                      "modifier_22_unsupported", "contrast_not_intrathecal", "contrast_formulation_unstated",
+                      "discontinued_without_documentation"}
+
+
 def problems_of(gold_path: Path) -> list[str]:
     """Every problem of one gold file, each naming its field."""
     note = gold_path.with_name(gold_path.name.replace(".gold.json", ".txt"))
@@ -36,7 +43,12 @@ def problems_of(gold_path: Path) -> list[str]:
     except (OSError, ValueError) as exc:
         return [*found, f"not valid JSON: {exc}"]
     found += [f"missing field {name!r}" for name in sorted(REQUIRED - set(gold))]
-    found += [f"unknown field {name!r}" for name in sorted(set(gold) - REQUIRED - {"writer"})]
+    found += [f"unknown field {name!r}" for name in sorted(set(gold) - REQUIRED - OPTIONAL)]
+    if gold.get("claim_type", "professional") not in CLAIM_TYPES:
+        found.append(f"claim_type must be one of {sorted(CLAIM_TYPES)}")
+    found += [f"expected_findings: unknown category {c!r}" for c in gold.get("expected_findings", [])
+              if c not in FINDING_CATEGORIES]
+    found += [f"no_query_for: unknown element {e!r}" for e in gold.get("no_query_for", []) if e not in ELEMENTS]
     if gold.get("id") != gold_path.name.removesuffix(".gold.json"):
         found.append("id must equal the file name without .gold.json")
     if gold.get("procedure_status") not in STATUSES:

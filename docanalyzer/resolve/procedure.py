@@ -27,7 +27,7 @@ from docanalyzer.schemas import MentionRule, ProcedureDecisionSpec
 # Sections that narrate other times or intentions, not this encounter's procedure.
 NOT_THIS_ENCOUNTER = frozenset(
     {"indication", "past_history", "family_history", "social_history", "plan", "comparison",
-     "medications", "physical_exam", "diagnosis"}
+     "medications", "physical_exam", "diagnosis", "billing"}
 )
 _IMAGING_CUES = ("MYELOGRAM", "CT_MYELOGRAM", "IMAGES", "INJECTED", "CONTRAST_AGENT",
                  "CONTRAST_GENERIC", "FLUOROSCOPY", "FINDING", "RESULT")
@@ -147,8 +147,9 @@ def _decide(view: NoteView, spec: ProcedureDecisionSpec, reading: _Reading,
 
 
 def _started(view: NoteView, reading: _Reading) -> bool:
-    """Stopped after it started (a needle, a puncture or contrast), not cancelled beforehand."""
-    return bool(reading.ids & _STARTED) or bool(current(view, "NEEDLE"))
+    """Stopped after it started (a needle, a puncture or contrast, or the patient prepared and draped
+    in the procedure room: a facility's 73), not cancelled beforehand."""
+    return bool(reading.ids & _STARTED) or bool(current(view, "NEEDLE", "PREP_STARTED"))
 
 
 def _images_read(view: NoteView, reading: _Reading, interpretation: list[Evidence] | None) -> bool:
@@ -211,7 +212,7 @@ def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
     found: set[Region] = set()
     used: list[Mention] = []
     for mention in current(view, *_REGION_LABELS):
-        if _same_sentence(view, mention, ("NEEDLE_CHECK",)):
+        if mention.section == "billing" or _same_sentence(view, mention, ("NEEDLE_CHECK",)):
             continue
         if mention.section in _REGION_SECTIONS or _same_sentence(view, mention, _IMAGING_CUES):
             found.update(_REGION_LABELS[mention.label])
@@ -227,6 +228,13 @@ def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
 _CT_CUES = ("CT_STUDY", "CT_MYELOGRAM", "CT_TRANSFER")
 _ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
 _AXIAL = re.compile(r"\baxial\b", re.IGNORECASE)
+_CT_WORD = re.compile(r"(?<![A-Za-z])CT(?![A-Za-z])")
+
+
+def _line_of(text: str, position: int) -> str:
+    start = text.rfind("\n", max(0, position - 300), position) + 1
+    end = text.find("\n", position, position + 300)
+    return text[start : end if end >= 0 else position + 300]
 
 
 def _ct_regions(view: NoteView, regions: list[Region]) -> list[Region]:
@@ -236,11 +244,17 @@ def _ct_regions(view: NoteView, regions: list[Region]) -> list[Region]:
     found: set[Region] = set()
     limited: set[Region] = set()
     for mention in current(view, *_REGION_LABELS):
+        if mention.section == "billing":  # the claim's own lines ("CHG|72129|CT THORACIC SPINE") prove nothing
+            continue
         sentence = view.sentence_text(mention.sentence)
-        about_ct = _same_sentence(view, mention, _CT_CUES) or bool(_AXIAL.search(sentence))
+        line = _line_of(view.text, mention.start)
+        if "|" not in line:  # only a field line says it ("CT_COVERAGE|L1 through sacrum (lumbar only)")
+            line = ""
+        about_ct = (_same_sentence(view, mention, _CT_CUES) or bool(_AXIAL.search(sentence))
+                    or bool(_CT_WORD.search(line)))
         if mention.section == "ct_findings" or about_ct:
             found.update(_REGION_LABELS[mention.label])
-        if about_ct and _ONLY.search(sentence):
+        if about_ct and (_ONLY.search(sentence) or _ONLY.search(line)):
             limited.update(_REGION_LABELS[mention.label])
     chosen = limited or found
     return [r for r in REGION_ORDER if r in chosen] or list(regions)
