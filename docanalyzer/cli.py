@@ -19,6 +19,7 @@ import typer
 
 from docanalyzer.errors import RuleFileError
 from docanalyzer.metamorphic_cli import register as register_metamorphic
+from docanalyzer.output.terminal import printable
 
 EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_INPUT_ERRORS = 0, 1, 2, 3
 
@@ -27,6 +28,18 @@ EXIT_CODES_HELP = (
     "2 usage or configuration error; 3 some notes could not be analyzed."
 )
 
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("docanalyzer")
+        except PackageNotFoundError:  # an uninstalled checkout
+            number = "0.0.0+unknown"
+        typer.echo(f"docanalyzer {number}")
+        raise typer.Exit(0)
+
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -34,6 +47,12 @@ app = typer.Typer(
     + EXIT_CODES_HELP,
 )
 register_metamorphic(app)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """Check procedure notes for the documentation a coding auditor needs."""
 
 
 class ClaimTypeOption(str, Enum):
@@ -50,7 +69,7 @@ class OutputFormat(str, Enum):
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"docanalyzer: error: {message}", err=True)
+    typer.echo(f"docanalyzer: error: {printable(message)}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 

@@ -303,7 +303,7 @@ def _jsonl_records(path: Path) -> Iterator[NoteInput]:
 def _jsonl_record(line: str, line_no: int, fallback_id: str, source: str, encoding: str | None) -> NoteInput:
     try:
         record = json.loads(line)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError, and a number too long to read as an int
         return _error(fallback_id, source, ErrorCode.NOT_TEXT, f"line {line_no} is not valid JSON")
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         return _error(fallback_id, source, ErrorCode.NOT_TEXT, f"line {line_no} has no string field 'text'")

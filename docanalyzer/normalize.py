@@ -57,10 +57,42 @@ def _spoken_punctuation(text: str) -> str:
 _FIELD_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z])")
 
 
+# Look-alike letters (issue 13): a keyword typed with a Cyrillic or Greek letter, in fullwidth forms,
+# or with an invisible character inside it ("Omni\u200bpaque", "my\u00adelogram") still reads as the
+# keyword. Every change keeps the text's length (offsets stay the user's).
+INVISIBLE_IN_WORD = re.compile(r"[\u00ad\u200b-\u200d\u2060]")
+_HIDDEN_IN_WORD = re.compile(r"\w+(?:[\u00ad\u200b-\u200d\u2060]+\w+)+")
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_LOOKALIKE = dict(zip(
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0410\u0412\u0415\u041a\u041c\u041d\u041e"
+    "\u0420\u0421\u0422\u0425\u03bf\u03bd\u039f\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d"
+    "\u03a1\u03a4\u03a5\u03a7",
+    "aeopcyxijsABEKMHOPCTXovOABEZHIKMNPTYX", strict=True))
+_LOOKALIKE_IN_WORD = re.compile(
+    "(?<=[A-Za-z])[" + "".join(_LOOKALIKE) + "]|[" + "".join(_LOOKALIKE) + "](?=[A-Za-z])")
+
+
+def _fold_lookalikes(text: str) -> str:
+    """Fullwidth forms to ASCII; Cyrillic/Greek look-alikes next to a Latin letter (inside a Latin
+    word: real Cyrillic or Greek text is left alone) to Latin; invisible characters taken out of a
+    word, the word padded at its end with as many spaces."""
+    if text.isascii():
+        return text
+    text = text.translate(_FULLWIDTH)
+    text = _LOOKALIKE_IN_WORD.sub(lambda m: _LOOKALIKE[m.group()], text)
+    return _HIDDEN_IN_WORD.sub(lambda m: _without_hidden(m.group()), text)
+
+
+def _without_hidden(word: str) -> str:
+    visible = INVISIBLE_IN_WORD.sub("", word)
+    return visible + " " * (len(word) - len(visible))
+
+
 def normalize(text: str) -> str:
     """Return ``text`` with the same length, with line breaks, controls and odd spaces tamed,
     spoken punctuation of dictation written as marks, underscores inside field names as spaces, and
     hard-wrapped lines joined (the wrapping newline becomes a space)."""
+    text = _fold_lookalikes(text)
     text = _CRLF.sub(" ", text)
     text = _OTHER_BREAKS.sub("\n", text)
     text = _CONTROLS.sub(" ", text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 
+from docanalyzer.output.terminal import printable
 from docanalyzer.report import Report
 
 _MARK = {"documented": "[x]", "incomplete": "[~]", "missing": "[ ]"}
@@ -41,10 +42,10 @@ def _wrap(text: str, indent: str, width: int) -> list[str]:
 
 
 def format_text(report: Report, *, colour: bool = False, width: int = 100) -> str:
-    lines = [_style(report.document_id, None, colour, bold=True)]
+    lines = [_style(printable(report.document_id), None, colour, bold=True)]
     if report.errors:
         for error in report.errors:
-            lines.append(_style(f"  ERROR {error.code}: {error.message}", "red", colour))
+            lines.append(_style(f"  ERROR {error.code}: {printable(error.message)}", "red", colour))
         return "\n".join(lines)
     regions = ", ".join(report.regions) or "none"
     verdict = _style(report.verdict, VERDICT_COLOUR.get(report.verdict), colour, bold=True)
@@ -131,7 +132,7 @@ class TextSummary:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return printable(" ".join(text.split()))
 
 
 def _fmt(value: object) -> str:

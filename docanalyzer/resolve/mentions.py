@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
+from docanalyzer.normalize import INVISIBLE_IN_WORD
 from docanalyzer.pipeline.fast_matching import doc_text
 from docanalyzer.report import Evidence, MentionAssertion
 
@@ -176,6 +177,18 @@ def _sections(doc: Doc) -> list[SectionSpan]:
     return out
 
 
+def invisible_extent(text: str, start: int, end: int) -> int:
+    """The end of a span of the normalized text in the original one: normalization took the invisible
+    characters out of a word ("Omni\u200bpaque") and padded the word's end, so the original word is
+    longer by as many characters as it hides."""
+    if not INVISIBLE_IN_WORD.search(text, start, end):
+        return end
+    extended = end
+    while extended < len(text) and extended - end < len(INVISIBLE_IN_WORD.findall(text, start, extended)):
+        extended += 1
+    return extended
+
+
 def build_view(doc: Doc, original: str | None = None) -> NoteView:
     """``original`` is the text the user gave (same length as ``doc.text``, which is normalized);
     evidence quotes it, so ``original[start:end] == evidence.text`` always holds."""
@@ -198,12 +211,13 @@ def build_view(doc: Doc, original: str | None = None) -> NoteView:
         section = sections[idx].category if inside else None
         rule = getattr(span._, "target_rule", None)
         metadata = dict(rule.metadata or {}) if rule is not None else {}
+        end = invisible_extent(text, span.start_char, span.end_char)
         mentions.append(
             Mention(
                 label=span.label_,
                 start=span.start_char,
-                end=span.end_char,
-                text=text[span.start_char : span.end_char],
+                end=end,
+                text=text[span.start_char : end],
                 sentence=sentence,
                 section=section,
                 assertion=assertion_of(categories),

@@ -1,0 +1,78 @@
+"""Hostile input round 2 (issue 13), text rows: look-alike letters, invisible characters and terminal
+escapes must neither hide a keyword nor reach a terminal raw; offsets stay into the user's text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from docanalyzer import Analyzer
+from docanalyzer.normalize import normalize
+from docanalyzer.output.terminal import printable
+
+NOTE = ("LUMBAR MYELOGRAM\nUnder fluoroscopic guidance a needle was placed at L2-3 and 15 mL Omnipaque 180 was "
+        "injected intrathecally. AP and lateral images of the lumbar spine were obtained.\n"
+        "IMPRESSION: L4-5 stenosis.\n")
+
+
+def signature(report) -> tuple:
+    return (report.procedure_status, tuple(report.regions), tuple((e.id, e.status) for e in report.elements),
+            tuple(c.code for c in report.code_review.suggested_codes))
+
+
+@pytest.mark.parametrize(("plain", "disguised"), [
+    ("Omnipaque", "Omni\u200bpaque"),                      # zero-width space
+    ("MYELOGRAM", "MYELO\u00adGRAM"),                     # soft hyphen
+    ("fluoroscopic", "fluoro\u200dscopic"),               # zero-width joiner
+    ("Omnipaque", "\u041emnipaque"),                      # Cyrillic capital O
+    ("fluoroscopic", "fluor\u03bfscopic"),                # Greek omicron
+    ("LUMBAR MYELOGRAM", "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "LUMBAR MYELOGRAM")),  # fullwidth
+])
+def test_a_disguised_keyword_reads_as_the_keyword(analyzer: Analyzer, plain: str, disguised: str) -> None:
+    text = NOTE.replace(plain, disguised, 1)
+    assert len(normalize(text)) == len(text)
+    report = analyzer.analyze(text, document_id="probe")
+    assert signature(report) == signature(analyzer.analyze(NOTE, document_id="probe"))
+    for element in report.elements:  # quotes are the user's own characters, whole words
+        for ev in element.evidence:
+            assert text[ev.start : ev.end] == ev.text
+
+
+def test_real_cyrillic_text_is_left_alone() -> None:
+    assert normalize("Москва и Ομήρος") == "Москва и Ομήρος"
+
+
+def test_terminal_escapes_are_shown_not_sent() -> None:
+    shown = printable("id\x1b]0;pwned\x07 \x1b[2J \u202eevil")
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert "\\x1b" in shown and "\\u202e" in shown
+
+
+def test_a_jsonl_record_with_a_huge_number_is_that_records_error(runner, tmp_path) -> None:
+    from docanalyzer.cli import app
+
+    records = tmp_path / "notes.jsonl"
+    records.write_text(json.dumps({"document_id": "a", "text": NOTE}) + "\n"
+                       + '{"document_id": "b", "text": "x", "n": ' + "9" * 5000 + "}\n"
+                       + json.dumps({"document_id": "c", "text": NOTE}) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(records), "-f", "jsonl", "-q"])
+    assert result.exit_code == 3  # some notes could not be analyzed; the batch went on
+    out = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert len(out) == 3 and out[1]["errors"] and not out[0]["errors"] and not out[2]["errors"]
+
+
+def test_a_file_name_with_escape_sequences_is_printed_escaped(runner, tmp_path) -> None:
+    from docanalyzer.cli import app
+
+    note = tmp_path / "evil\x1b[2Jname.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(note), "-f", "text", "-q"])
+    assert "\x1b[2J" not in result.stdout and "\\x1b[2J" in result.stdout
+
+
+def test_version(runner) -> None:
+    from docanalyzer.cli import app
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("docanalyzer ")
