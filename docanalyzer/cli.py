@@ -21,11 +21,12 @@ from docanalyzer.errors import RuleFileError
 from docanalyzer.metamorphic_cli import register as register_metamorphic
 from docanalyzer.output.terminal import printable
 
-EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_INPUT_ERRORS = 0, 1, 2, 3
+EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_INPUT_ERRORS, EXIT_OUTPUT = 0, 1, 2, 3, 4
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 all notes analyzed (and met --fail-under); 1 some notes below --fail-under; "
-    "2 usage or configuration error; 3 some notes could not be analyzed."
+    "2 usage or configuration error; 3 some notes could not be analyzed; 4 the output could not be written "
+    "(disk full, closed stream; with -o the .partial is kept for --resume)."
 )
 
 def _version(show: bool) -> None:
@@ -117,6 +118,9 @@ def analyze(
     except RuleFileError as exc:
         raise _fail(exc.message) from None
 
+    if output is None and sys.stdout is None:  # started with stdout closed (">&-")
+        _say("docanalyzer: error: cannot write the results: standard output is closed (use -o FILE)")
+        raise typer.Exit(EXIT_OUTPUT)
     counts = {"analyzed": 0, "failed": 0, "below": 0}
     colour = (output is None and output_format is OutputFormat.text and sys.stdout.isatty()
               and not os.environ.get("NO_COLOR"))
@@ -136,41 +140,46 @@ def analyze(
         raise _fail(exc.message) from None
     for key, value in target.tally(fail_under).items():
         counts[key] += value
-    with target as handle, progress:
-        progress.advance(len(target.kept))
-        if not target.kept:
-            _write_start(handle, output_format, lambda: csv_header(bom=bom))
-        html_out = None
-        if output_format is OutputFormat.html:
-            html_out = HtmlReport(handle, query_threshold=analyzer.checklist.verdicts.query_threshold,
-                                  spool_dir=str(output.parent) if output is not None else None)
-        summary = TextSummary()
-        first = not target.kept
-        for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers):
-            count_result(counts, failed=bool(report.errors), score=report.score, fail_under=fail_under)
-            if same_terminal:
-                progress.clear()
-            if output_format is OutputFormat.text:
-                summary.add(report)
-                handle.write(("" if first else "\n") + format_text(report, colour=colour) + "\n")
-            elif output_format is OutputFormat.json:
-                handle.write(("" if first else ",\n") + report.model_dump_json(indent=2))
-            elif output_format is OutputFormat.jsonl:
-                handle.write(to_jsonl(report))
+    try:
+        with target as handle, progress:
+            progress.advance(len(target.kept))
+            if not target.kept:
+                _write_start(handle, output_format, lambda: csv_header(bom=bom))
+            html_out = None
+            if output_format is OutputFormat.html:
+                html_out = HtmlReport(handle, query_threshold=analyzer.checklist.verdicts.query_threshold,
+                                      spool_dir=str(output.parent) if output is not None else None)
+            summary = TextSummary()
+            first = not target.kept
+            for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers):
+                count_result(counts, failed=bool(report.errors), score=report.score, fail_under=fail_under)
+                if same_terminal:
+                    progress.clear()
+                if output_format is OutputFormat.text:
+                    summary.add(report)
+                    handle.write(("" if first else "\n") + format_text(report, colour=colour) + "\n")
+                elif output_format is OutputFormat.json:
+                    handle.write(("" if first else ",\n") + report.model_dump_json(indent=2))
+                elif output_format is OutputFormat.jsonl:
+                    handle.write(to_jsonl(report))
+                elif html_out is not None:
+                    html_out.add(report, texts.popleft() if texts else None)
+                else:
+                    handle.write(to_csv_row(report))
+                handle.flush()
+                first = False
+                progress.advance()
+            progress.close()
+            if output_format is OutputFormat.json:
+                handle.write("\n]\n")
+            elif output_format is OutputFormat.text and summary.notes > 1:
+                handle.write("\n" + summary.format(colour=colour) + "\n")
             elif html_out is not None:
-                html_out.add(report, texts.popleft() if texts else None)
-            else:
-                handle.write(to_csv_row(report))
-            handle.flush()
-            first = False
-            progress.advance()
-        progress.close()
-        if output_format is OutputFormat.json:
-            handle.write("\n]\n")
-        elif output_format is OutputFormat.text and summary.notes > 1:
-            handle.write("\n" + summary.format(colour=colour) + "\n")
-        elif html_out is not None:
-            html_out.close()
+                html_out.close()
+    except OSError as exc:  # disk full, a closed or full stream: one line, a documented code, nothing lost
+        kept = f"; {output}.partial is kept for --resume" if output is not None else ""
+        _say(f"docanalyzer: error: cannot write the results ({exc.strerror or type(exc).__name__}){kept}")
+        raise typer.Exit(EXIT_OUTPUT) from None
 
     if not quiet:
         below = f", {counts['below']} below {fail_under:g}" if fail_under is not None else ""
@@ -180,6 +189,15 @@ def analyze(
         raise typer.Exit(EXIT_INPUT_ERRORS)
     if counts["below"]:
         raise typer.Exit(EXIT_BELOW_THRESHOLD)
+
+
+def _say(message: str) -> None:
+    """A line on stderr that cannot itself fail (stderr may be closed too)."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(printable(message) + "\n")
+    except OSError:
+        pass
 
 
 def _remember_texts(items, texts):

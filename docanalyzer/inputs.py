@@ -34,6 +34,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -194,10 +195,16 @@ def read_note_file(path: Path, document_id: str | None = None) -> NoteInput:
     if path.is_symlink() and not path.exists():
         return _error(doc_id, shown, ErrorCode.UNREADABLE, "broken symbolic link")
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # opening a FIFO with no writer blocks forever; a device or socket is no note. Only stdin
+            # ('-') is read as a stream, because the user asked for it.
+            return _error(doc_id, shown, ErrorCode.UNREADABLE,
+                          f"not a regular file ({_file_kind(info.st_mode)}); pipe it to stdin with '-' instead")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             return _too_large(doc_id, shown, size, what="file")
-        with path.open("rb") as handle:  # bounded: a FIFO or a device cannot make this hang or blow up
+        with path.open("rb") as handle:  # bounded: a file growing while read cannot blow up
             data = _read_bounded(handle)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
@@ -205,6 +212,14 @@ def read_note_file(path: Path, document_id: str | None = None) -> NoteInput:
     if data is None:
         return _too_large(doc_id, shown, what="file")
     return note_from_bytes(data, doc_id, shown)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def note_from_bytes(data: bytes, document_id: str, source: str | None) -> NoteInput:
@@ -271,6 +286,11 @@ def _jsonl_records(path: Path) -> Iterator[NoteInput]:
     """One note per line: {"document_id": ..., "text": ..., "billed_code": ...}."""
     shown = display_path(path)
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            yield _error(shown, shown, ErrorCode.UNREADABLE,
+                         f"not a regular file ({_file_kind(mode)}); pipe it to stdin with '-' instead")
+            return
         handle = path.open("rb")
     except OSError as exc:
         yield _error(shown, shown, ErrorCode.UNREADABLE, f"cannot read file ({exc.strerror})")
@@ -322,6 +342,8 @@ def _jsonl_record(line: str, line_no: int, fallback_id: str, source: str, encodi
 
 
 def _read_stdin() -> NoteInput:
+    if sys.stdin is None:  # started with stdin closed ("<&-")
+        return _error("stdin", "-", ErrorCode.UNREADABLE, "cannot read stdin (it is closed)")
     try:
         data = _read_bounded(sys.stdin.buffer)
     except OSError as exc:

@@ -76,3 +76,50 @@ def test_version(runner) -> None:
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("docanalyzer ")
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "notes.jsonl"])
+def test_a_fifo_given_as_a_file_is_refused_not_waited_on(runner, tmp_path, name: str) -> None:
+    import os
+
+    from docanalyzer.cli import app
+
+    fifo = tmp_path / name
+    os.mkfifo(fifo)  # no writer: opening it would block forever
+    result = runner.invoke(app, ["analyze", str(fifo), "-f", "jsonl", "-q"])
+    assert result.exit_code == 3
+    out = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert len(out) == 1 and "named pipe" in out[0]["errors"][0]["message"]
+
+
+def _cli(*args: str, stdout):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "docanalyzer", *args], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="no /dev/full on this system")
+def test_a_full_disk_is_one_line_and_exit_4(tmp_path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        result = _cli("analyze", str(note), "-f", "jsonl", stdout=full)
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr and "cannot write the results" in result.stderr
+
+
+def test_a_closed_stdout_is_one_line_and_exit_4(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    note = tmp_path / "note.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    code = ("import os, sys, runpy; os.close(1); sys.stdout = None; "
+            f"sys.argv = ['docanalyzer', 'analyze', {str(note)!r}, '-f', 'jsonl']; "
+            "runpy.run_module('docanalyzer', run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=False, stderr=subprocess.PIPE,
+                            text=True, timeout=120)
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr and "standard output is closed" in result.stderr
