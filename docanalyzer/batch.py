@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -298,11 +300,16 @@ class BatchOutput:
             raise BatchError(f"--resume works with --format {', '.join(RESUMABLE_FORMATS)}, not {output_format}")
         if self.output.is_dir():
             raise BatchError(f"cannot write {self.output}: it is a folder")
+        # never through a link planted at FILE.partial: results quote note text (PHI)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
         try:
-            self._fd: int | None = os.open(self.partial, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+            self._fd: int | None = os.open(self.partial, flags, 0o600)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise BatchError(f"refusing to write {self.partial}: it is a symbolic link") from None
             raise BatchError(f"cannot write {self.partial} ({exc.strerror or type(exc).__name__})") from None
         try:
+            _refuse_foreign(self._fd, self.partial)
             if hasattr(os, "fchmod"):
                 os.fchmod(self._fd, 0o600)  # an older partial file may have wider permissions
             if not _lock(self._fd):
@@ -399,6 +406,18 @@ class StdoutOutput:
 
     def __exit__(self, *exc_info: object) -> None:
         return None
+
+
+def _refuse_foreign(fd: int, path: Path) -> None:
+    """A partial file must be a plain file of ours with one name: not a device, not another user's
+    file, not a hard link to a file elsewhere (writing would truncate and fill it)."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise BatchError(f"refusing to write {path}: it is not a regular file")
+    if info.st_nlink > 1:
+        raise BatchError(f"refusing to write {path}: it has other names (a hard link)")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise BatchError(f"refusing to write {path}: it belongs to another user")
 
 
 def open_output(output: Path | None, output_format: str, *, resume: bool = False,

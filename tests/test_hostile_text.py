@@ -123,3 +123,33 @@ def test_a_closed_stdout_is_one_line_and_exit_4(tmp_path) -> None:
                             text=True, timeout=120)
     assert result.returncode == 4
     assert "Traceback" not in result.stderr and "standard output is closed" in result.stderr
+
+
+def test_a_symlink_planted_at_the_partial_file_is_refused(runner, tmp_path) -> None:
+    from docanalyzer.cli import app
+
+    note = tmp_path / "note.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.partial").symlink_to(victim)
+    result = runner.invoke(app, ["analyze", str(note), "-f", "jsonl", "-o", str(out), "-q"])
+    assert result.exit_code == 2
+    assert "symbolic link" in result.stderr
+    assert victim.read_text(encoding="utf-8") == "precious" and not out.exists()
+
+
+def test_a_hard_link_at_the_partial_file_is_refused(runner, tmp_path) -> None:
+    import os
+
+    from docanalyzer.cli import app
+
+    note = tmp_path / "note.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    os.link(victim, tmp_path / "out.jsonl.partial")
+    result = runner.invoke(app, ["analyze", str(note), "-f", "jsonl", "-o", str(tmp_path / "out.jsonl"), "-q"])
+    assert result.exit_code == 2 and "hard link" in result.stderr
+    assert victim.read_text(encoding="utf-8") == "precious"
