@@ -14,7 +14,18 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
     __version__ = "0.0.0+unknown"
 
-from docanalyzer.analyzer import Analyzer, analyze
-from docanalyzer.report import Report
-
 __all__ = ["Analyzer", "Report", "__version__", "analyze"]
+
+
+def __getattr__(name: str) -> object:
+    """``Analyzer``, ``analyze`` and ``Report`` load spaCy and pydantic models on first use, so
+    ``import docanalyzer`` (and the command line's own start-up checks) stay light."""
+    if name in ("Analyzer", "analyze"):
+        from docanalyzer import analyzer
+
+        return getattr(analyzer, name)
+    if name == "Report":
+        from docanalyzer.report import Report
+
+        return Report
+    raise AttributeError(f"module 'docanalyzer' has no attribute {name!r}")

@@ -334,7 +334,18 @@ def serve(
 
 
 def main() -> None:
-    app()
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # spaCy reads the working directory when it loads: say so, no traceback
+        _say("docanalyzer: error: the working directory no longer exists; cd to an existing folder and run again")
+        raise SystemExit(EXIT_USAGE) from None
+    try:
+        app()
+    except KeyboardInterrupt:  # (Ctrl-C outside click's own handling, or SIGTERM with workers)
+        _say("docanalyzer: interrupted; with -o FILE the results so far are in FILE.partial for --resume")
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

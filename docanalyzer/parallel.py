@@ -8,6 +8,7 @@ windows, so memory stays flat whatever the batch size.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -22,6 +23,9 @@ _OPTIONS: dict = {}
 def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherited: bool,
                  claim_type: str = "professional") -> None:
     global _WORKER, _OPTIONS
+    # Ctrl-C goes to the whole process group: the parent alone answers it (one line, no traceback from
+    # each worker); the parent's pool ends the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not inherited:  # spawned (not forked) workers build their own pipeline once
         from docanalyzer.analyzer import Analyzer
 

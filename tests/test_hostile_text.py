@@ -153,3 +153,42 @@ def test_a_hard_link_at_the_partial_file_is_refused(runner, tmp_path) -> None:
     result = runner.invoke(app, ["analyze", str(note), "-f", "jsonl", "-o", str(tmp_path / "out.jsonl"), "-q"])
     assert result.exit_code == 2 and "hard link" in result.stderr
     assert victim.read_text(encoding="utf-8") == "precious"
+
+
+def test_a_deleted_working_directory_is_one_line(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = (f"import os, runpy, sys; os.chdir({str(gone)!r}); os.rmdir({str(gone)!r}); "
+              "sys.argv = ['docanalyzer', 'analyze', '-']; runpy.run_module('docanalyzer', run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "working directory no longer exists" in result.stderr
+
+
+def test_ctrl_c_with_workers_prints_no_traceback(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(4000):
+        (notes / f"n{i}.txt").write_text(NOTE, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "docanalyzer", "analyze", str(notes), "--workers", "2",
+                                "-f", "jsonl", "-o", str(out), "-q"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    partial = tmp_path / "out.jsonl.partial"
+    deadline = time.monotonic() + 60
+    while (not partial.exists() or partial.stat().st_size == 0) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    _, err = process.communicate(timeout=60)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    if process.returncode != 0:  # interrupted before the end: the results so far are kept for --resume
+        assert partial.exists() and not out.exists()
