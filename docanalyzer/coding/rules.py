@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from docanalyzer.coding.billed import BilledCode
+from docanalyzer.coding.modifiers import increased_work
 from docanalyzer.report import ClaimType, CodeFinding, ElementResult, Evidence, Modifier, SuggestedCode
 from docanalyzer.resolve.mentions import NoteView
 from docanalyzer.resolve.procedure import ProcedureAssessment, current
@@ -178,8 +179,6 @@ def modifier_for_claim_type(f: Facts) -> list[Hit]:
 def modifier_22_without_increased_work(f: Facts) -> list[Hit]:
     if f.view is None or not any("22" in b.modifiers for b in f.billed):
         return []
-    from docanalyzer.coding.modifiers import increased_work
-
     if increased_work(f.view):
         return []
     stated = current(f.view, "INCREASED_WORK")
