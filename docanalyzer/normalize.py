@@ -37,6 +37,7 @@ _SPOKEN = (
 )
 
 
+_SPOKEN_ANY_CASE = tuple((re.compile(p.pattern, p.flags | re.IGNORECASE), mark) for p, mark in _SPOKEN)
 _SPOKEN_WORDS = ("period", "full stop", "comma")  # (their patterns are case-sensitive)
 _SPOKEN_BREAK = re.compile(r"new line|next line|new paragraph", re.IGNORECASE)
 
@@ -47,8 +48,7 @@ def _spoken_punctuation(text: str) -> str:
     probe = text.lower() if capitals else text
     if not (any(word in probe for word in _SPOKEN_WORDS) or _SPOKEN_BREAK.search(text)):
         return text
-    for pattern, mark in _SPOKEN:
-        pattern = re.compile(pattern.pattern, pattern.flags | re.IGNORECASE) if capitals else pattern
+    for pattern, mark in _SPOKEN_ANY_CASE if capitals else _SPOKEN:
         text = pattern.sub(lambda m, mark=mark: mark + " " * (len(m.group()) - 1), text)
     return text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from docanalyzer.coding.suggest import code_table
 from docanalyzer.report import ClaimType, Modifier
 from docanalyzer.resolve.mentions import NoteView
-from docanalyzer.resolve.procedure import ProcedureAssessment, current
+from docanalyzer.resolve.procedure import ProcedureAssessment, current, films_denied
 
 # Modifiers a performed myelogram may need, each with the target label that evidences it.
 _EVIDENCED = (
@@ -57,8 +57,7 @@ def extent_reached(view: NoteView) -> str:
     contrast injected? images obtained?"""
     needle = bool(current(view, "NEEDLE", "LUMBAR_PUNCTURE", "C12_PUNCTURE", "INTERSPACE_LEVEL"))
     contrast = bool(current(view, "CONTRAST_AGENT", "CONTRAST_GENERIC")) and not current(view, "NO_CONTRAST")
-    images = bool(current(view, "IMAGES")) and not current(view, "NO_FILMS") and not any(
-        m.assertion == "negated" for m in view.labelled("IMAGES"))
+    images = bool(current(view, "IMAGES")) and not films_denied(view)
     return (f"needle placed: {'yes' if needle else 'not documented'}; contrast injected: "
             f"{'yes' if contrast else 'no'}; images obtained: {'yes' if images else 'no'}")
 

@@ -251,9 +251,9 @@ def fluoro_dose_missing(f: Facts) -> list[Hit]:
     element = f.elements.get("fluoroscopic_guidance")
     if element is None or element.status != "documented" or f.view is None:
         return []
-    stated = [m.text for m in f.view.by_label.get("FLUORO_DOSE", [])]
-    if any(_EXPOSURE_INDEX.search(text) for text in stated) or _EXPOSURE_INDEX.search(
-            " ".join(f.view.sentence_text(m.sentence) for m in f.view.by_label.get("FLUORO_DOSE", []))):
+    stated = f.view.by_label.get("FLUORO_DOSE", [])
+    said = [m.text for m in stated] + [f.view.sentence_text(m.sentence) for m in stated]
+    if any(_EXPOSURE_INDEX.search(text) for text in said):
         return []
     return [({"stated": "fluoroscopy time only" if stated else "no time or dose"}, list(element.evidence[:1]))]
 

@@ -59,10 +59,11 @@ def longest_matches(matches: list[tuple[int, int, int]], rule_of: Callable[[int]
     specific header comes before the catch-all); ``per_category`` one per category (targets: "blood
     patch" is a treatment tried and a procedure); ``all`` every rule's (ConText: "cannot be
     excluded" looks both backward and forward)."""
+    rule = {match_id: rule_of(match_id) for match_id in {m[0] for m in matches}}  # once per rule, not per use
     kept: dict[tuple[int, int, str | int], tuple[int, int, int]] = {}
     taken: set[int] = set()
     spans: set[tuple[int, int]] = set()
-    for match in sorted(matches, key=lambda m: (m[1] - m[2], m[1], rule_of(m[0])[0])):
+    for match in sorted(matches, key=lambda m: (m[1] - m[2], m[1], rule[m[0]][0])):
         _, start, end = match
         if (start, end) in spans:
             if same_span == "first":
@@ -72,9 +73,9 @@ def longest_matches(matches: list[tuple[int, int, int]], rule_of: Callable[[int]
         else:
             taken.update(range(start, end))
             spans.add((start, end))
-        key = match[0] if same_span == "all" else rule_of(match[0])[1]
+        key = match[0] if same_span == "all" else rule[match[0]][1]
         kept.setdefault((start, end, key), match)
-    return sorted(kept.values(), key=lambda m: (m[1], m[2], rule_of(m[0])[0]))
+    return sorted(kept.values(), key=lambda m: (m[1], m[2], rule[m[0]][0]))
 
 
 class _LongestFirstMatcher(MedspacyMatcher):

@@ -74,7 +74,7 @@ class InlineHeaders:
         mixed_case = not lower_note and any(c.islower() for c in text)
         regex = self.regex if mixed_case else self.named_regex
         for mark in _MARK.finditer(text):
-            header = self._header_before(text, _line_start(text, mark.start()), mark, regex, lower_note)
+            header = self._header_before(text, _line_start(text, mark.start()), mark, regex, lower_note, mixed_case)
             if header is not None:
                 found.append(header)
         if mixed_case:
@@ -98,7 +98,8 @@ class InlineHeaders:
         return found
 
     def _header_before(
-        self, text: str, line_start: int, mark: re.Match[str], regex: re.Pattern[str], lower_note: bool
+        self, text: str, line_start: int, mark: re.Match[str], regex: re.Pattern[str], lower_note: bool,
+        mixed_case: bool,
     ) -> tuple[str, int, int] | None:
         """The header ending at ``mark``, tried from the farthest word that may start one (a capital
         letter, or a word after a full stop) to the nearest, so the longest header wins."""
@@ -107,7 +108,7 @@ class InlineHeaders:
             start = word.start()
             if not (text[start].isupper() or lower_note or _SENTENCE_END.match(text, max(start - 2, 0), start)):
                 continue
-            if mark.group().endswith("|") and not _field_start(text, line_start, start):
+            if mark.group().endswith("|") and not _field_start(text, line_start, start, mixed_case=mixed_case):
                 continue  # in a pipe-delimited export a header is a whole field ("|HPI|"), not its tail
             match = regex.match(text, start, mark.end())
             if match is not None and _inline_header_ok(text, line_start, start, lower_note=lower_note):
@@ -144,7 +145,7 @@ def _line_start(text: str, position: int) -> int:
     return max(text.rfind("\n", window, position) + 1, window)
 
 
-def _field_start(text: str, line_start: int, start: int) -> bool:
+def _field_start(text: str, line_start: int, start: int, *, mixed_case: bool) -> bool:
     """``start`` may begin a field of a pipe-delimited line: right after a pipe, the line's first
     word, after a full stop, or (in a note that uses both cases) after a word not in capitals: in
     "DOC|DISCHARGE SUMMARY|" the header "SUMMARY" would be the tail of a field, in a flattened
@@ -152,7 +153,7 @@ def _field_start(text: str, line_start: int, start: int) -> bool:
     before = text[max(line_start, start - 80) : start].rstrip(" \t")
     if not before.strip(" \t-*\u2022>#") or before[-1] in "|.!?;":
         return True
-    return _mixed_case(text) and not _capitals_text(before.split()[-1].split("|")[-1])
+    return mixed_case and not _capitals_text(before.split()[-1].split("|")[-1])
 
 
 def _mixed_case(text: str) -> bool:
@@ -238,19 +239,22 @@ class LeanSectionizer(Sectionizer):
         elif matches[0][1] != 0:
             sections.append(Section(None, 0, 0, 0, matches[0][1]))
         token_starts = doc.to_array(IDX).tolist() if matches else []
+        mixed_case = bool(matches) and _mixed_case(text)
         for index, (rule, start, end) in enumerate(matches):
             limit = matches[index + 1][1] if index + 1 < len(matches) else len(doc)
             scope = rule.max_scope if rule.max_scope is not None else self.max_section_length
             body_end = min(end + scope, limit) if scope is not None else limit
             body_end = self._clinical_end(doc, text, token_starts, rule.category, start, end, body_end)
-            enclosing = self._enclosing(doc, text, sections, start)
+            # (read before this section is appended: the one it may interrupt is the last so far)
+            enclosing = self._enclosing(doc, text, sections, start, mixed_case) if body_end < limit else None
             sections.append(Section(rule.category, start, end, end, body_end, None, rule))
             if body_end < limit:
                 sections.extend(self._after_closed(doc, text, token_starts, enclosing, body_end, limit))
         doc._.sections = sections
         return doc
 
-    def _enclosing(self, doc: Doc, text: str, sections: list[Section], start: int) -> Section | None:
+    def _enclosing(self, doc: Doc, text: str, sections: list[Section], start: int,
+                   mixed_case: bool) -> Section | None:
         """The section a field in running text interrupts ("HOSPITAL COURSE: ... Exam: 4/5 ... then
         more course"): the one running up to it, when that one is a block header (it starts its
         line, or is in capitals in a note that uses both cases) and this one is a field (in running
@@ -259,7 +263,6 @@ class LeanSectionizer(Sectionizer):
         last = sections[-1] if sections else None
         if last is None or last.category is None or last.body_end != start:
             return None
-        mixed_case = _mixed_case(text)
         if not _in_running_text(text, doc[start].idx) or (mixed_case and _capitals(doc[start:start + 3])):
             return None
         if last.title_start == last.body_start:  # a section going on after a field: no header of its own

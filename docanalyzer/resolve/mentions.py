@@ -88,6 +88,7 @@ class NoteView:
     by_sentence: dict[int, list[Mention]] = field(default_factory=dict)
     _starts: list[int] | None = None
     _standing: dict[int, dict[str, int]] = field(default_factory=dict)
+    _sentence_starts: list[int] | None = None
 
     def __post_init__(self) -> None:
         by_label: dict[str, list[Mention]] = defaultdict(list)
@@ -122,7 +123,9 @@ class NoteView:
     def clause(self, evidence: Evidence) -> Evidence:
         """``evidence`` widened to the clause around it (between ; . : or a line break, inside its
         sentence, at most ``_CLAUSE_MAX`` characters): a quote that reads alone."""
-        index = bisect.bisect_right([b[0] for b in self.sentence_bounds], evidence.start) - 1
+        if self._sentence_starts is None:
+            self._sentence_starts = [b[0] for b in self.sentence_bounds]
+        index = bisect.bisect_right(self._sentence_starts, evidence.start) - 1
         if not 0 <= index < len(self.sentence_bounds) or evidence.end > len(self.text):
             return evidence
         low, high = self.sentence_bounds[index]
@@ -201,6 +204,7 @@ def build_view(doc: Doc, original: str | None = None) -> NoteView:
         bounds.append((sent.start_char, sent.end_char))
     sections = _sections(doc)
     section_starts = [s.start for s in sections]
+    hidden = INVISIBLE_IN_WORD.search(text) is not None  # (almost never: checked once per note)
     mentions: list[Mention] = []
     spans: list[Span] = list(doc.spans[SPAN_GROUP]) if SPAN_GROUP in doc.spans else []
     for span in spans:
@@ -211,7 +215,7 @@ def build_view(doc: Doc, original: str | None = None) -> NoteView:
         section = sections[idx].category if inside else None
         rule = getattr(span._, "target_rule", None)
         metadata = dict(rule.metadata or {}) if rule is not None else {}
-        end = invisible_extent(text, span.start_char, span.end_char)
+        end = invisible_extent(text, span.start_char, span.end_char) if hidden else span.end_char
         mentions.append(
             Mention(
                 label=span.label_,

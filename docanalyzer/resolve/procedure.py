@@ -154,8 +154,12 @@ def _started(view: NoteView, reading: _Reading) -> bool:
 
 def _images_read(view: NoteView, reading: _Reading, interpretation: list[Evidence] | None) -> bool:
     """An interpretation and images of a region, unless the note says no images were made."""
-    films_denied = any(m.assertion == "negated" for m in view.labelled("IMAGES")) or bool(current(view, "NO_FILMS"))
-    return interpretation is not None and "images_of_region" in reading.ids and not films_denied
+    return interpretation is not None and "images_of_region" in reading.ids and not films_denied(view)
+
+
+def films_denied(view: NoteView) -> bool:
+    """The note says no images were made ("no images were obtained", "no myelographic images")."""
+    return any(m.assertion == "negated" for m in view.labelled("IMAGES")) or bool(current(view, "NO_FILMS"))
 
 
 def _how_far(view: NoteView, spec: ProcedureDecisionSpec, reading: _Reading,
