@@ -341,11 +341,26 @@ def main() -> None:
     except FileNotFoundError:  # spaCy reads the working directory when it loads: say so, no traceback
         _say("docanalyzer: error: the working directory no longer exists; cd to an existing folder and run again")
         raise SystemExit(EXIT_USAGE) from None
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
-    except KeyboardInterrupt:  # (Ctrl-C outside click's own handling, or SIGTERM with workers)
+    except KeyboardInterrupt:  # (Ctrl-C outside click's own handling)
         _say("docanalyzer: interrupted; with -o FILE the results so far are in FILE.partial for --resume")
         raise SystemExit(130) from None
+    except Terminated:
+        _say("docanalyzer: terminated; with -o FILE the results so far are in FILE.partial for --resume")
+        raise SystemExit(143) from None
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is: not an ``Exception``, so no per-note handler turns it
+    into an error result, and the output's ``with`` blocks keep ``FILE.partial`` and end the workers."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 if __name__ == "__main__":

@@ -1,31 +1,59 @@
-"""Multi-core batch analysis with results in input order.
+"""Multi-core batch analysis with results in input order, that survives a worker dying.
 
 Each worker process builds its pipeline once (loading is the expensive part) and then takes
-notes in chunks; ``Pool.imap`` hands results back in input order. The input is fed in bounded
-windows, so memory stays flat whatever the batch size.
+notes in chunks. Chunks are submitted in a bounded window, so memory stays flat whatever the
+batch size, and their results are yielded in submission order.
+
+A worker that dies (killed by an operator or the OOM killer, or crashing in native code) breaks
+the pool: ``concurrent.futures`` reports it on every unfinished chunk instead of waiting forever.
+The pool is then rebuilt and the first unfinished chunk is re-run one note at a time; a note whose
+worker dies again gets an error result (``E008_WORKER_DIED``), the other chunks are re-submitted.
+Every break settles at least one chunk, so the run always ends and every note gets one result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import signal
+import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from pathlib import Path
 
+from docanalyzer.errors import ErrorCode
 from docanalyzer.inputs import NoteInput
-from docanalyzer.report import Report
+from docanalyzer.report import InputInfo, Report
 
 _WORKER = None  # the worker process's Analyzer
 _OPTIONS: dict = {}
+
+Item = tuple[int, str | NoteInput]
+
+
+def _die_with_parent() -> None:
+    """Linux: end this worker when the parent process ends (a parent killed by SIGTERM or SIGKILL
+    must not leave workers behind waiting on a queue nobody writes)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherited: bool,
                  claim_type: str = "professional") -> None:
     global _WORKER, _OPTIONS
     # Ctrl-C goes to the whole process group: the parent alone answers it (one line, no traceback from
-    # each worker); the parent's pool ends the workers.
+    # each worker); the parent ends the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
     if not inherited:  # spawned (not forked) workers build their own pipeline once
         from docanalyzer.analyzer import Analyzer
 
@@ -33,16 +61,72 @@ def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherite
     _OPTIONS = {"billed_code": billed_code}
 
 
-def _analyze_one(item: tuple[int, str | NoteInput]) -> bytes:
+def _analyze_chunk(chunk: list[Item]) -> list[bytes]:
     """Reports travel back as JSON: pydantic parses it faster than it unpickles a model, and the
     parent process (which also feeds the workers) is the bottleneck of a 2-core run."""
-    index, note = item
     assert _WORKER is not None
-    if isinstance(note, NoteInput):
-        report = _WORKER.analyze_input(note, billed_code=_OPTIONS["billed_code"])
-    else:
-        report = _WORKER.analyze(note, document_id=f"doc-{index}", billed_code=_OPTIONS["billed_code"])
-    return report.__pydantic_serializer__.to_json(report)
+    out = []
+    for index, note in chunk:
+        if isinstance(note, NoteInput):
+            report = _WORKER.analyze_input(note, billed_code=_OPTIONS["billed_code"])
+        else:
+            report = _WORKER.analyze(note, document_id=f"doc-{index}", billed_code=_OPTIONS["billed_code"])
+        out.append(report.__pydantic_serializer__.to_json(report))
+    return out
+
+
+class _Workers:
+    """A process pool that can be rebuilt after a worker dies."""
+
+    def __init__(self, workers: int, setup: tuple) -> None:
+        forking = "fork" in mp.get_all_start_methods()
+        self._context = mp.get_context("fork") if forking else mp.get_context()
+        self._workers = workers
+        self._setup = setup
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self._workers, mp_context=self._context, initializer=_init_worker,
+                                   initargs=self._setup)
+
+    def submit(self, chunk: list[Item]) -> Future:
+        """A future for the chunk's results; a broken pool gives one that fails (handled by the caller
+        like a worker dying during the chunk), so no chunk taken from the input is ever dropped."""
+        try:
+            return self.pool.submit(_analyze_chunk, chunk)
+        except BrokenProcessPool as exc:
+            failed: Future = Future()
+            failed.set_exception(exc)
+            return failed
+
+    def rebuild(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new()
+
+    def close(self, *, abandon: bool) -> None:
+        """Normal end: wait for the workers. Interrupted: end them now (nothing they do is needed)."""
+        if abandon:
+            processes = getattr(self.pool, "_processes", None) or {}  # no public handle on them
+            for process in list(processes.values()):
+                with contextlib.suppress(Exception):
+                    process.terminate()
+        self.pool.shutdown(wait=not abandon, cancel_futures=True)
+
+
+def _died_report(item: Item, checklist: str, billed_code: str | None, claim_type: str) -> Report:
+    """The result of a note whose worker died twice while analyzing it."""
+    from docanalyzer.analyzer import error_report
+    from docanalyzer.checklist import load_checklist
+
+    index, note = item
+    spec = load_checklist("62304" if checklist == "auto" else checklist)
+    document_id = note.document_id if isinstance(note, NoteInput) else f"doc-{index}"
+    source = note.source if isinstance(note, NoteInput) else None
+    billed = billed_code or (note.billed_code if isinstance(note, NoteInput) else None)
+    claim = (note.claim_type if isinstance(note, NoteInput) else None) or claim_type
+    return error_report(document_id, spec, ErrorCode.WORKER_DIED,
+                        "the worker process analyzing this note died (killed, or out of memory) twice; "
+                        "analyze it again on its own", InputInfo(chars=0, source=source), billed, claim)
 
 
 def analyze_parallel(
@@ -61,15 +145,44 @@ def analyze_parallel(
     With the fork start method (Linux), an already built ``analyzer`` is inherited by the workers
     instead of being rebuilt in each of them."""
     global _WORKER
-    forking = "fork" in mp.get_all_start_methods()
-    context = mp.get_context("fork") if forking else mp.get_context()
-    inherited = forking and analyzer is not None
+    inherited = "fork" in mp.get_all_start_methods() and analyzer is not None
     if inherited:
         _WORKER = analyzer
-    window = workers * chunksize * 8  # notes in flight at most: Pool.imap would read the whole input ahead
     numbered = enumerate(items, start=1)
-    setup = (str(checklist), billed_code, screen, inherited, claim_type)
-    with context.Pool(workers, initializer=_init_worker, initargs=setup) as pool:
-        while batch := list(islice(numbered, window)):
-            for payload in pool.imap(_analyze_one, batch, chunksize=chunksize):
+    pool = _Workers(workers, (str(checklist), billed_code, screen, inherited, claim_type))
+    in_flight: deque[tuple[list[Item], Future]] = deque()
+    window = workers * 8  # chunks in flight at most: the input is read as the results go out
+    finished = False
+    try:
+        while True:
+            while len(in_flight) < window and (chunk := list(islice(numbered, chunksize))):
+                in_flight.append((chunk, pool.submit(chunk)))
+            if not in_flight:
+                break
+            chunk, future = in_flight.popleft()
+            try:
+                payloads = future.result()
+            except BrokenProcessPool:
+                pool.rebuild()
+                yield from _rerun_alone(pool, chunk, str(checklist), billed_code, claim_type)
+                in_flight = deque((waiting, pool.submit(waiting)) for waiting, _ in in_flight)
+                continue
+            for payload in payloads:
                 yield Report.model_validate_json(payload)
+        finished = True
+    finally:
+        pool.close(abandon=not finished)
+
+
+def _rerun_alone(pool: _Workers, chunk: list[Item], checklist: str, billed_code: str | None,
+                 claim_type: str) -> Iterator[Report]:
+    """The notes of a chunk whose worker died, one at a time: a note that kills its worker again
+    gets an error result, and the others are not lost with it."""
+    for item in chunk:
+        try:
+            payload = pool.submit([item]).result()[0]
+        except BrokenProcessPool:
+            pool.rebuild()
+            yield _died_report(item, checklist, billed_code, claim_type)
+            continue
+        yield Report.model_validate_json(payload)

@@ -192,3 +192,84 @@ def test_ctrl_c_with_workers_prints_no_traceback(tmp_path) -> None:
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     if process.returncode != 0:  # interrupted before the end: the results so far are kept for --resume
         assert partial.exists() and not out.exists()
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="finds the workers through /proc")
+def test_a_killed_worker_does_not_hang_the_batch(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    records = tmp_path / "notes.jsonl"
+    records.write_text("".join(json.dumps({"id": f"n{i}", "text": NOTE}) + "\n" for i in range(6000)),
+                       encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "docanalyzer", "analyze", str(records), "--workers", "2",
+                                "-f", "jsonl", "-o", str(out), "-q"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    own_command = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+    partial = tmp_path / "out.jsonl.partial"
+    deadline = time.monotonic() + 60
+    while (not partial.exists() or partial.stat().st_size == 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers: list[int] = []
+    while not workers and process.poll() is None:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        workers = [int(pid) for pid in children if _read(f"/proc/{pid}/cmdline") == own_command]
+    assert workers, "the batch ended before a worker could be killed"
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = process.communicate(timeout=180)  # hung forever before
+    assert process.returncode == 0, err[-2000:]
+    assert "Traceback" not in err
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["document_id"] for line in lines] == [f"n{i}" for i in range(6000)]
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="finds the workers through /proc")
+@pytest.mark.parametrize("whole_group", [False, True])
+def test_sigterm_with_workers_is_one_line_and_leaves_no_worker(tmp_path, whole_group: bool) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    records = tmp_path / "notes.jsonl"
+    records.write_text("".join(json.dumps({"id": f"n{i}", "text": NOTE}) + "\n" for i in range(20000)),
+                       encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "docanalyzer", "analyze", str(records), "--workers", "2",
+                                "-f", "jsonl", "-o", str(tmp_path / "out.jsonl"), "-q"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    partial = tmp_path / "out.jsonl.partial"
+    deadline = time.monotonic() + 60
+    while (not partial.exists() or partial.stat().st_size == 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    (os.killpg if whole_group else os.kill)(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err[-2000:]
+    assert "Traceback" not in err
+    if not whole_group:  # (with the whole group, the parent may be gone before it can say anything)
+        assert "terminated" in err
+    assert partial.exists() and not (tmp_path / "out.jsonl").exists()
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived the run"
+
+
+def _alive(pid: str) -> bool:
+    state = _read(f"/proc/{pid}/stat")
+    return bool(state) and b") Z " not in state
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:  # the process has just ended
+        return b""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from docanalyzer import Analyzer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -16,3 +18,36 @@ def test_two_workers_give_the_same_reports_in_input_order(analyzer: Analyzer) ->
     parallel = [r.model_dump() for r in analyzer.analyze_many(texts, n_process=2)]
     assert [r["document_id"] for r in parallel] == [f"doc-{i}" for i in range(1, len(texts) + 1)]
     assert parallel == single
+
+
+class _DyingAnalyzer:
+    """Wraps a real analyzer (inherited by forked workers); kills its own worker process on cue:
+    'POISON' every time, 'ONCE' only the first time (a marker file remembers it across processes)."""
+
+    def __init__(self, real: Analyzer, marker: Path) -> None:
+        self.real, self.marker = real, marker
+
+    def analyze(self, text: str, **options):
+        import os
+        import signal
+
+        if text.startswith("POISON") or (text.startswith("ONCE") and not self.marker.exists()):
+            self.marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.real.analyze(text, **options)
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(),
+                    reason="the dying analyzer is handed to the workers by fork")
+def test_a_dead_worker_neither_hangs_the_run_nor_loses_a_note(analyzer: Analyzer, tmp_path: Path) -> None:
+    from docanalyzer.parallel import analyze_parallel
+
+    note = (REPO / "sample_notes").glob("*.txt").__next__().read_text(encoding="utf-8")
+    texts = [note] * 40 + ["ONCE " + note] + [note] * 20 + ["POISON"] + [note] * 30
+    reports = list(analyze_parallel(texts, workers=2, chunksize=4, analyzer=_DyingAnalyzer(analyzer, tmp_path / "m")))
+    assert [r.document_id for r in reports] == [f"doc-{i}" for i in range(1, len(texts) + 1)]
+    codes = {r.document_id: [e.code for e in r.errors] for r in reports}
+    assert codes["doc-62"] == ["E008_WORKER_DIED"]  # died twice: reported, not retried forever
+    assert codes["doc-41"] == []  # died once: analyzed again, alone
+    assert sum(bool(c) for c in codes.values()) == 1
+    assert reports[40].procedure_status == reports[0].procedure_status
