@@ -12,6 +12,13 @@ appends the results of the others and renames. Matching by position and id means
 has no duplicate and no gap and keeps input order; a partial file that does not match the inputs
 (other inputs, another ``--format``, a damaged middle) is refused, and nothing is written.
 
+Each kept result must be a valid report (the report schema for ``jsonl``/``json``, the worklist
+columns' values for ``csv``): a line edited or replaced by hand is refused, never copied into the
+final output. The options and inputs of the run that wrote ``FILE.partial`` are in
+``FILE.partial.manifest``; ``--resume`` with other options (checklist, billed code, claim type,
+screening, format, rules or version) or other inputs is refused, so no output mixes results made
+two ways.
+
 Formats that can be resumed: ``jsonl`` (one object per line), ``csv`` (a header, then one record per
 note; quoted cells may span lines) and ``json`` (an array: ``[``, objects separated by ``,``, ``]``,
 each top-level brace on a line of its own). ``text`` and ``html`` are written the same way but
@@ -30,13 +37,15 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
 PARTIAL_SUFFIX = ".partial"
+MANIFEST_SUFFIX = ".manifest"
+MANIFEST_VERSION = 1
 RESUMABLE_FORMATS = ("jsonl", "csv", "json")
 
 
@@ -72,6 +81,12 @@ def partial_path(output: Path) -> Path:
     return output.with_name(output.name + PARTIAL_SUFFIX)
 
 
+def manifest_path(output: Path) -> Path:
+    """``FILE.partial.manifest``: what produced ``FILE.partial`` (options, inputs, rules, version)."""
+    partial = partial_path(output)
+    return partial.with_name(partial.name + MANIFEST_SUFFIX)
+
+
 # --- reading a partial file (pure functions over its lines) ---------------------------------------
 
 def parse_partial(lines: Iterable[bytes], output_format: str, *, source: str = "partial file") -> Partial:
@@ -86,14 +101,22 @@ def parse_partial(lines: Iterable[bytes], output_format: str, *, source: str = "
 
 
 def _result(obj: Any, source: str, where: str) -> DoneResult:
-    if (
-        not isinstance(obj, dict)
-        or not isinstance(obj.get("document_id"), str)
-        or not isinstance(obj.get("errors"), list)
-        or not isinstance(obj.get("score"), int | float)
-    ):
+    """A kept JSON result, validated against the report schema (a stub or an edited line is refused).
+    The message names the invalid fields, never their values (they may quote note text)."""
+    from pydantic import ValidationError
+
+    from docanalyzer.report import Report
+
+    if not isinstance(obj, dict) or not isinstance(obj.get("document_id"), str):
         raise BatchError(f"cannot resume: {where} of {source} is not a docanalyzer result")
-    return DoneResult(obj["document_id"], bool(obj["errors"]), float(obj["score"]))
+    try:
+        report = Report.model_validate(obj)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(part) for part in error["loc"]) or "(the result)" for error in exc.errors()})
+        shown = ", ".join(fields[:5]) + (f" and {len(fields) - 5} more" if len(fields) > 5 else "")
+        raise BatchError(f"cannot resume: {where} of {source} is not a valid docanalyzer result (invalid or "
+                         f"missing: {shown}); it was edited or damaged: delete {source} to start over") from None
+    return DoneResult(report.document_id, bool(report.errors), float(report.score))
 
 
 def _corrupt(source: str, where: str, output_format: str) -> BatchError:
@@ -195,13 +218,26 @@ def _parse_csv(lines: Iterable[bytes], source: str) -> Partial:
         where = f"the record on line {lines_before + 1}"
         if len(row) != len(header):
             raise _corrupt(source, where, "csv")
-        try:
-            score = float(row[index["score"]])
-        except ValueError:
-            raise _corrupt(source, where, "csv") from None
-        results.append(DoneResult(row[index["document_id"]], bool(row[index["errors"]]), score))
+        results.append(_csv_result(row, index, source, where))
         keep = consumed[1]
     return Partial(tuple(results), keep if results else 0)
+
+
+def _csv_result(row: list[str], index: dict[str, int], source: str, where: str) -> DoneResult:
+    """A kept CSV record whose cells hold what the writer writes (a status, a verdict, a score)."""
+    from typing import get_args
+
+    from docanalyzer.report import ProcedureStatus, Verdict
+
+    try:
+        score = float(row[index["score"]])
+    except ValueError:
+        score = -1.0
+    if (not 0 <= score <= 100 or row[index["procedure_status"]] not in get_args(ProcedureStatus)
+            or row[index["verdict"]] not in get_args(Verdict)):
+        raise BatchError(f"cannot resume: {where} of {source} is not a valid docanalyzer result (its score, "
+                         f"procedure_status or verdict is not one the writer writes); delete {source} to start over")
+    return DoneResult(row[index["document_id"]], bool(row[index["errors"]]), score)
 
 
 def tally(results: Iterable[DoneResult], fail_under: float | None = None) -> dict[str, int]:
@@ -289,9 +325,12 @@ class BatchOutput:
     ...     for report in analyze(rest): handle.write(to_jsonl(report)); handle.flush()
     """
 
-    def __init__(self, output: Path, output_format: str, *, resume: bool = False) -> None:
+    def __init__(self, output: Path, output_format: str, *, resume: bool = False,
+                 settings: Mapping[str, Any] | None = None) -> None:
         self.output = Path(output)
         self.partial = partial_path(self.output)
+        self.manifest = manifest_path(self.output)
+        self.settings = {"format": output_format, **settings} if settings is not None else None
         self.format = output_format
         self.kept: tuple[DoneResult, ...] = ()
         self._keep_bytes = 0
@@ -318,6 +357,8 @@ class BatchOutput:
                 with os.fdopen(os.dup(self._fd), "rb") as reader:
                     found = parse_partial(_lines(reader), output_format, source=str(self.partial))
                 self.kept, self._keep_bytes = found.results, found.keep_bytes
+                if self.kept and self.settings is not None:
+                    check_manifest(self.manifest, self.settings, self.partial)
         except OSError as exc:
             self.close()
             raise BatchError(f"cannot use {self.partial} ({exc.strerror or type(exc).__name__})") from None
@@ -339,6 +380,8 @@ class BatchOutput:
     def __enter__(self) -> TextIO:
         if self._fd is None:
             raise BatchError(f"{self.partial} is closed")
+        if self.settings is not None:
+            write_manifest(self.manifest, self.settings)
         os.ftruncate(self._fd, self._keep_bytes)  # drops a torn tail (or everything, without --resume)
         os.lseek(self._fd, self._keep_bytes, os.SEEK_SET)
         self._handle = os.fdopen(self._fd, "w", encoding="utf-8", newline="")
@@ -365,6 +408,9 @@ class BatchOutput:
             os.replace(self.partial, self.output)  # still locked while renamed (POSIX)
         finally:
             handle.close()
+        if self.settings is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.manifest)
         _fsync_folder(self.output.parent)
 
     def close(self) -> None:
@@ -421,10 +467,85 @@ def _refuse_foreign(fd: int, path: Path) -> None:
 
 
 def open_output(output: Path | None, output_format: str, *, resume: bool = False,
-                stdout: TextIO | None = None) -> BatchOutput | StdoutOutput:
+                stdout: TextIO | None = None, settings: Mapping[str, Any] | None = None) -> BatchOutput | StdoutOutput:
     """The CLI's output: ``BatchOutput`` for ``-o FILE``, stdout otherwise (``--resume`` needs a file)."""
     if output is None:
         if resume:
             raise BatchError("--resume needs --output FILE (the results so far are in FILE.partial)")
         return StdoutOutput(stdout)
-    return BatchOutput(output, output_format, resume=resume)
+    return BatchOutput(output, output_format, resume=resume, settings=settings)
+
+
+# --- the manifest: what produced a partial file ---------------------------------------------------
+
+SETTING_NAMES = {
+    "format": "--format", "checklist": "--checklist", "billed_code": "--billed-code", "claim_type": "--claim-type",
+    "screen": "--screen/--no-screen", "rules": "the rule files", "version": "the docanalyzer version",
+    "inputs": "the inputs",
+}
+
+
+def run_settings(*, checklist: str, billed_code: str | None, claim_type: str, screen: bool,
+                 inputs: Iterable[str]) -> dict[str, Any]:
+    """What decides a run's results, as the manifest records it: the options, the rules (a hash of
+    the shipped files, and of a checklist file given by path), the version, the inputs as absolute paths."""
+    import hashlib
+
+    from docanalyzer import __version__
+    from docanalyzer.resources import rules_fingerprint
+
+    checklist_ref = checklist
+    with contextlib.suppress(OSError):
+        if Path(checklist).is_file():
+            content = Path(checklist).read_bytes()
+            checklist_ref = f"{Path(checklist).resolve()}#sha256:{hashlib.sha256(content).hexdigest()[:16]}"
+    return {
+        "checklist": checklist_ref, "billed_code": billed_code, "claim_type": claim_type, "screen": screen,
+        "rules": rules_fingerprint(), "version": __version__,
+        "inputs": [item if item == "-" else os.path.abspath(item) for item in inputs],
+    }
+
+
+def write_manifest(path: Path, settings: Mapping[str, Any]) -> None:
+    """Written beside the partial file (owner-only, never through a planted link) before any result."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise BatchError(f"refusing to write {path}: it is a symbolic link") from None
+        raise
+    try:
+        _refuse_foreign(fd, path)
+        data = json.dumps({"docanalyzer_manifest": MANIFEST_VERSION, "settings": dict(settings)}, indent=1)
+        os.write(fd, data.encode("utf-8") + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_manifest(path: Path, settings: Mapping[str, Any], partial: Path) -> None:
+    """Refuse to resume a partial file written under other options or inputs than this run's."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+        with os.fdopen(fd, "rb") as handle:
+            recorded = json.loads(handle.read(1_000_000))["settings"]
+    except FileNotFoundError:
+        raise BatchError(f"cannot resume: {path} is missing; it records the options and inputs of the run that "
+                         f"wrote {partial} (a run that wrote none cannot be continued safely); run without "
+                         "--resume to start over") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise BatchError(f"cannot resume: {path} cannot be read as a manifest; run without --resume to start "
+                         "over") from None
+    differing = [key for key in SETTING_NAMES if recorded.get(key) != settings.get(key)] if isinstance(
+        recorded, dict) else list(SETTING_NAMES)
+    if differing:
+        def shown(key: str) -> str:
+            if key in ("inputs", "rules", "version"):
+                return SETTING_NAMES[key]
+            return f"{SETTING_NAMES[key]} (was {recorded.get(key)!r}, now {settings.get(key)!r})"
+
+        raise BatchError(f"cannot resume: {partial} was written with other settings: "
+                         f"{', '.join(shown(key) for key in differing)}; the output would mix results made two "
+                         "ways. Run with the same options and inputs, or without --resume to start over")

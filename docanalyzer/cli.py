@@ -106,7 +106,7 @@ def analyze(
     from collections import deque
 
     from docanalyzer.analyzer import Analyzer
-    from docanalyzer.batch import BatchError, count_result, open_output
+    from docanalyzer.batch import BatchError, count_result, open_output, run_settings
     from docanalyzer.inputs import iter_inputs
     from docanalyzer.output.html import HtmlReport
     from docanalyzer.output.progress import ProgressBar, count_inputs, progress_enabled
@@ -134,7 +134,9 @@ def analyze(
     if output_format is OutputFormat.html:
         inputs = _remember_texts(inputs, texts)
     try:  # -o FILE: FILE.partial while running, renamed at the end; --resume keeps its complete results
-        target = open_output(output, output_format.value, resume=resume, stdout=sys.stdout)
+        settings = run_settings(checklist=checklist, billed_code=billed_code, claim_type=claim_type.value,
+                                screen=screen, inputs=paths)
+        target = open_output(output, output_format.value, resume=resume, stdout=sys.stdout, settings=settings)
         inputs = target.skip_done(inputs)
     except BatchError as exc:
         raise _fail(exc.message) from None

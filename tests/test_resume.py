@@ -56,6 +56,15 @@ def lines_of(data: bytes) -> list[bytes]:
     return [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
+def plant_partial(out: Path, data: bytes, fmt: str, inputs: list[str]) -> None:
+    """A partial file as a killed run with default options over ``inputs`` leaves it (with its manifest)."""
+    from docanalyzer.batch import manifest_path, run_settings, write_manifest
+
+    partial_path(out).write_bytes(data)
+    settings = run_settings(checklist="auto", billed_code=None, claim_type="professional", screen=True, inputs=inputs)
+    write_manifest(manifest_path(out), {"format": fmt, **settings})
+
+
 def run(runner: CliRunner, *args: str):
     return runner.invoke(app, ["analyze", *args], catch_exceptions=False)
 
@@ -125,14 +134,14 @@ def test_every_cut_point_keeps_a_prefix_of_complete_results(complete_outputs, fm
 @pytest.mark.parametrize(
     ("fmt", "data", "where"),
     [
-        ("jsonl", b'{"document_id": "a", "errors": [], "score": 1}\nGARBAGE\n{"document_id": "b"}\n', "line 2"),
+        ("jsonl", b'{"document_id": "a", "errors": [], "score": 1}\nGARBAGE\n{"document_id": "b"}\n', "line 1"),
         ("jsonl", b"document_id,procedure_status\nx,y\n", "line 1"),
         ("jsonl", b'{"no_id": 1, "errors": [], "score": 1}\n', "line 1"),
         ("csv", b'{"document_id": "a", "errors": [], "score": 1}\n', "the header"),
         ("csv", b"document_id,score\r\nx,1\r\n", "the header"),
         ("json", b'{"document_id": "a"}\n', "line 1"),
     ],
-    ids=["jsonl-garbage-middle", "jsonl-given-csv", "jsonl-not-a-result", "csv-given-jsonl", "csv-other-header",
+    ids=["jsonl-stub-result", "jsonl-given-csv", "jsonl-not-a-result", "csv-given-jsonl", "csv-other-header",
          "json-given-jsonl"],
 )
 def test_damaged_or_foreign_partial_files_are_refused(fmt: str, data: bytes, where: str) -> None:
@@ -162,7 +171,7 @@ def test_resume_after_a_torn_write_equals_an_uninterrupted_run(runner: CliRunner
     data = ref.read_bytes()
     out = tmp_path / f"out.{fmt}"
     cut = len(data) * 3 // 5  # somewhere inside a result
-    partial_path(out).write_bytes(data[:cut])
+    plant_partial(out, data[:cut], fmt, notes)
     kept = len(parse_partial(lines_of(data[:cut]), fmt).results)
     assert 0 < kept < 6
     result = run(runner, *notes, "-f", fmt, "-o", str(out), "--resume")
@@ -180,7 +189,7 @@ def test_resume_counts_kept_failures_and_scores_in_summary_and_exit_code(runner:
     data = ref.read_bytes()
     assert data.startswith("\ufeff".encode())
     out = tmp_path / "out.csv"
-    partial_path(out).write_bytes(b"".join(lines_of(data)[:3]))  # BOM header + 2 results (1 failed)
+    plant_partial(out, b"".join(lines_of(data)[:3]), "csv", inputs)  # BOM header + 2 results (1 failed)
     result = run(runner, *inputs, "-f", "csv", "-o", str(out), "--resume", "--bom", "--fail-under", "100")
     assert result.exit_code == 3  # the kept failure still counts
     assert out.read_bytes() == data
@@ -223,7 +232,7 @@ def test_duplicate_inputs_resume_by_position(runner: CliRunner, tmp_path: Path) 
     ref = tmp_path / "ref.jsonl"
     run(runner, *inputs, "-f", "jsonl", "-o", str(ref))
     out = tmp_path / "out.jsonl"
-    partial_path(out).write_bytes(b"".join(lines_of(ref.read_bytes())[:2]))
+    plant_partial(out, b"".join(lines_of(ref.read_bytes())[:2]), "jsonl", inputs)
     result = run(runner, *inputs, "-f", "jsonl", "-o", str(out), "--resume")
     assert result.exit_code == 0
     assert out.read_bytes() == ref.read_bytes()
@@ -243,7 +252,8 @@ def test_a_complete_json_partial_left_just_before_the_rename(runner: CliRunner, 
     out = tmp_path / "out.json"
     run(runner, *notes, "-f", "json", "-o", str(out))
     data = out.read_bytes()
-    out.rename(partial_path(out))
+    out.unlink()
+    plant_partial(out, data, "json", notes)
     result = run(runner, *notes, "-f", "json", "-o", str(out), "--resume")
     assert result.exit_code == 0
     assert out.read_bytes() == data
@@ -367,3 +377,89 @@ def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(runner: CliRunn
     from docanalyzer.batch import stored_id
 
     assert [r.document_id for r in found] == [stored_id(n, fmt) for n in notes]  # complete, in order, no duplicate
+
+
+# --- what a partial file may hold (issue 13, rows 3 and 4) ------------------------------------------
+
+def _partial_of(tmp_path: Path, folder: Path, fmt: str, keep: int, **options) -> Path:
+    """A partial file as a killed run leaves it: ``keep`` results and the manifest of its settings."""
+    from docanalyzer.analyzer import Analyzer
+    from docanalyzer.batch import run_settings
+    from docanalyzer.inputs import iter_inputs
+    from docanalyzer.output.tabular import csv_header, to_csv_row, to_jsonl
+
+    settings = run_settings(checklist="auto", billed_code=options.get("billed_code"), claim_type="professional",
+                            screen=True, inputs=[str(folder)])
+    out = tmp_path / f"out.{fmt}"
+    reports = list(Analyzer().analyze_many(iter_inputs([str(folder)]), billed_code=options.get("billed_code")))
+    with contextlib.suppress(RuntimeError), BatchOutput(out, fmt, settings=settings) as handle:
+        if fmt == "csv":
+            handle.write(csv_header())
+        for report in reports[:keep]:
+            handle.write(to_csv_row(report) if fmt == "csv" else to_jsonl(report))
+        raise RuntimeError("killed")
+    assert partial_path(out).exists() and not out.exists()
+    return out
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--billed-code", "62304-53", "--billed-code (was None, now '62304-53')"),
+    ("--checklist", "62305", "--checklist (was 'auto', now '62305')"),
+    ("--claim-type", "facility", "--claim-type (was 'professional', now 'facility')"),
+    ("--no-screen", None, "--screen/--no-screen (was True, now False)"),
+])
+def test_resume_with_other_options_is_refused(runner: CliRunner, tmp_path: Path, option: str, value: str | None,
+                                              said: str) -> None:
+    folder = tmp_path / "notes"
+    make_notes(folder, 4)
+    out = _partial_of(tmp_path, folder, "jsonl", 2)
+    before = partial_path(out).read_bytes()
+    result = runner.invoke(app, ["analyze", str(folder), "-f", "jsonl", "-o", str(out), "--resume", option,
+                                 *([value] if value else [])])
+    assert result.exit_code == 2
+    assert said in result.stderr and "mix" in result.stderr
+    assert partial_path(out).read_bytes() == before and not out.exists()
+
+
+def test_resume_with_the_same_options_continues(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    make_notes(folder, 4)
+    out = _partial_of(tmp_path, folder, "jsonl", 2)
+    result = runner.invoke(app, ["analyze", str(folder), "-f", "jsonl", "-o", str(out), "--resume"])
+    assert result.exit_code == 0, result.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+    assert not Path(str(partial_path(out)) + ".manifest").exists()
+
+
+def test_resume_of_other_inputs_or_without_a_manifest_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    make_notes(folder, 4)
+    out = _partial_of(tmp_path, folder, "jsonl", 2)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in folder.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    result = runner.invoke(app, ["analyze", str(copy), "-f", "jsonl", "-o", str(out), "--resume"])
+    assert result.exit_code == 2 and "the inputs" in result.stderr
+    Path(str(partial_path(out)) + ".manifest").unlink()
+    result = runner.invoke(app, ["analyze", str(folder), "-f", "jsonl", "-o", str(out), "--resume"])
+    assert result.exit_code == 2 and "manifest is missing" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_stub_or_edited_result_in_the_partial_file_is_refused(runner: CliRunner, tmp_path: Path, fmt: str) -> None:
+    folder = tmp_path / "notes"
+    make_notes(folder, 5)
+    out = _partial_of(tmp_path, folder, fmt, 3)
+    lines = partial_path(out).read_bytes().split(b"\n")
+    if fmt == "jsonl":
+        document_id = json.loads(lines[1])["document_id"]
+        lines[1] = json.dumps({"document_id": document_id, "errors": [], "score": 0}).encode()
+    else:
+        lines[2] = lines[2].replace(b",needs_query,", b",approved,").replace(b",complete,", b",approved,").replace(
+            b",deficient,", b",approved,")
+    partial_path(out).write_bytes(b"\n".join(lines))
+    result = runner.invoke(app, ["analyze", str(folder), "-f", fmt, "-o", str(out), "--resume"])
+    assert result.exit_code == 2, result.stderr
+    assert "not a valid docanalyzer result" in result.stderr
+    assert not out.exists()
