@@ -19,13 +19,15 @@ from docanalyzer.checklist import load_checklist
 from docanalyzer.coding import review_codes
 from docanalyzer.component import DocAnalyzerComponent, build_report
 from docanalyzer.errors import ErrorCode
+from docanalyzer.expansion import expand, map_back
 from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
-from docanalyzer.report import ChecklistRef, ClaimType, InputInfo, Report, ReportError, Verdict
+from docanalyzer.report import ChecklistRef, ClaimType, InputInfo, Report, ReportError, ReportWarning, Verdict
 from docanalyzer.resolve.mentions import build_view
 from docanalyzer.resolve.procedure import ProcedureAssessment
 from docanalyzer.schemas import ChecklistSpec
+from docanalyzer.text_checks import needs_a_person, text_warnings
 
 log = logging.getLogger("docanalyzer")
 
@@ -90,18 +92,26 @@ class Analyzer:
                                 f"note has {len(text)} characters; the limit is {self.max_chars}", info,
                                 billed_code, claim)
         try:
-            normalized = normalize(text)
-            if self.screen and not self.component.rules.screening.search(normalized):
-                return screened_report(document_id, fallback, info, billed_code, claim)
-            doc = self.nlp.make_doc(normalized)
-            doc.user_data[TEXT_KEY] = normalized
-            self.component.annotate(doc)
-            return build_report(build_view(doc, text), spec, document_id=document_id,
-                                billed_code=billed_code, input_info=info, claim_type=claim)
+            expanded, origin = expand(text)  # ligatures spelled out (rare); offsets mapped back below
+            report = self._analyze_text(expanded, spec, fallback, document_id, billed_code, info, claim)
+            if origin is not None:
+                report = map_back(report, text, origin)
+            return with_text_warnings(report, text_warnings(text))
         except Exception as exc:  # one note must never stop a batch; no note text in the message
             log.error("analysis failed for document %s: %s", document_id, type(exc).__name__)
             return error_report(document_id, fallback, ErrorCode.INTERNAL,
                                 f"internal error while analyzing ({type(exc).__name__})", info, billed_code, claim)
+
+    def _analyze_text(self, text: str, spec: ChecklistSpec | None, fallback: ChecklistSpec, document_id: str,
+                      billed_code: str | None, info: InputInfo, claim: ClaimType) -> Report:
+        normalized = normalize(text)
+        if self.screen and not self.component.rules.screening.search(normalized):
+            return screened_report(document_id, fallback, info, billed_code, claim)
+        doc = self.nlp.make_doc(normalized)
+        doc.user_data[TEXT_KEY] = normalized
+        self.component.annotate(doc)
+        return build_report(build_view(doc, text), spec, document_id=document_id,
+                            billed_code=billed_code, input_info=info, claim_type=claim)
 
     def analyze_input(self, item: NoteInput, *, checklist: str | Path | None = None,
                       billed_code: str | None = None) -> Report:
@@ -138,6 +148,16 @@ class Analyzer:
             else:
                 yield self.analyze(item, document_id=f"doc-{index}", billed_code=billed_code,
                                    checklist=checklist)
+
+
+def with_text_warnings(report: Report, warnings: list[ReportWarning]) -> Report:
+    """The report with its text warnings; text that displays otherwise than it is read needs a person."""
+    if not warnings:
+        return report
+    update: dict = {"warnings": warnings}
+    if needs_a_person(warnings) and report.verdict not in ("error", "not_applicable"):
+        update["verdict"] = "needs_review"
+    return report.model_copy(update=update)
 
 
 def error_report(document_id: str, checklist: ChecklistSpec, code: ErrorCode, message: str,

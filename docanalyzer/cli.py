@@ -182,6 +182,9 @@ def analyze(
         kept = f"; {output}.partial is kept for --resume" if output is not None else ""
         _say(f"docanalyzer: error: cannot write the results ({exc.strerror or type(exc).__name__}){kept}")
         raise typer.Exit(EXIT_OUTPUT) from None
+    except KeyboardInterrupt:  # Typer exits 130 (silently): say where the results are
+        _say(INTERRUPTED)
+        raise
 
     if not quiet:
         below = f", {counts['below']} below {fail_under:g}" if fail_under is not None else ""
@@ -343,26 +346,34 @@ def main() -> None:
     except FileNotFoundError:  # spaCy reads the working directory when it loads: say so, no traceback
         _say("docanalyzer: error: the working directory no longer exists; cd to an existing folder and run again")
         raise SystemExit(EXIT_USAGE) from None
-    import signal
+    from docanalyzer import interrupts
 
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupts.install()
     try:
         app()
     except KeyboardInterrupt:  # (Ctrl-C outside click's own handling)
-        _say("docanalyzer: interrupted; with -o FILE the results so far are in FILE.partial for --resume")
+        _say(INTERRUPTED)
         raise SystemExit(130) from None
-    except Terminated:
-        _say("docanalyzer: terminated; with -o FILE the results so far are in FILE.partial for --resume")
-        raise SystemExit(143) from None
+    except interrupts.Terminated:
+        _say(INTERRUPTED.replace("interrupted", "terminated"))
+        _exit_now(143)
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the program is: not an ``Exception``, so no per-note handler turns it
-    into an error result, and the output's ``with`` blocks keep ``FILE.partial`` and end the workers."""
+INTERRUPTED = "docanalyzer: interrupted; with -o FILE the results so far are in FILE.partial for --resume"
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated()
+def _exit_now(code: int) -> None:
+    """After SIGTERM: the output file is closed (its ``with`` block has run); workers ended by the same
+    signal may have left the pool's reader waiting on a torn message, which a normal exit would join."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

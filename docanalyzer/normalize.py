@@ -68,7 +68,7 @@ _LOOKALIKE = dict(zip(
     "\u0420\u0421\u0422\u0425\u03bf\u03bd\u039f\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d"
     "\u03a1\u03a4\u03a5\u03a7",
     "aeopcyxijsABEKMHOPCTXovOABEZHIKMNPTYX", strict=True))
-_LOOKALIKE_IN_WORD = re.compile(
+LOOKALIKE_IN_WORD = re.compile(
     "(?<=[A-Za-z])[" + "".join(_LOOKALIKE) + "]|[" + "".join(_LOOKALIKE) + "](?=[A-Za-z])")
 
 
@@ -79,7 +79,7 @@ def _fold_lookalikes(text: str) -> str:
     if text.isascii():
         return text
     text = text.translate(_FULLWIDTH)
-    text = _LOOKALIKE_IN_WORD.sub(lambda m: _LOOKALIKE[m.group()], text)
+    text = LOOKALIKE_IN_WORD.sub(lambda m: _LOOKALIKE[m.group()], text)
     return _HIDDEN_IN_WORD.sub(lambda m: _without_hidden(m.group()), text)
 
 

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import signal
 import sys
+import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from pathlib import Path
 
 from docanalyzer.errors import ErrorCode
 from docanalyzer.inputs import NoteInput
+from docanalyzer.interrupts import deferred, stop_if_asked
 from docanalyzer.report import InputInfo, Report
 
 _WORKER = None  # the worker process's Analyzer
@@ -34,26 +37,28 @@ _OPTIONS: dict = {}
 Item = tuple[int, str | NoteInput]
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Linux: end this worker when the parent process ends (a parent killed by SIGTERM or SIGKILL
-    must not leave workers behind waiting on a queue nobody writes)."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
-        import ctypes
+    must not leave workers behind waiting on a queue nobody writes, holding the caller's pipes)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
 
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the line above could take effect
+        os._exit(0)
 
 
 def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherited: bool,
-                 claim_type: str = "professional") -> None:
+                 claim_type: str = "professional", parent: int = 0) -> None:
     global _WORKER, _OPTIONS
     # Ctrl-C goes to the whole process group: the parent alone answers it (one line, no traceback from
-    # each worker); the parent ends the workers.
+    # each worker) and stops the pool between notes. SIGTERM ends a worker silently (the pool itself
+    # uses it to end the workers of a broken pool).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
+    _die_with_parent(parent or os.getppid())
     if not inherited:  # spawned (not forked) workers build their own pipeline once
         from docanalyzer.analyzer import Analyzer
 
@@ -61,9 +66,11 @@ def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherite
     _OPTIONS = {"billed_code": billed_code}
 
 
-def _analyze_chunk(chunk: list[Item]) -> list[bytes]:
-    """Reports travel back as JSON: pydantic parses it faster than it unpickles a model, and the
-    parent process (which also feeds the workers) is the bottleneck of a 2-core run."""
+def _analyze_chunk(chunk: list[Item]) -> bytes:
+    """Reports travel back as JSON lines (pydantic parses JSON faster than it unpickles a model, and
+    the parent process, which also feeds the workers, is the bottleneck of a 2-core run), compressed:
+    a chunk's message then fits the pipe in one write, so a worker killed while sending is very
+    unlikely to leave a torn message behind (which would stall the pool's reader)."""
     assert _WORKER is not None
     out = []
     for index, note in chunk:
@@ -71,8 +78,24 @@ def _analyze_chunk(chunk: list[Item]) -> list[bytes]:
             report = _WORKER.analyze_input(note, billed_code=_OPTIONS["billed_code"])
         else:
             report = _WORKER.analyze(note, document_id=f"doc-{index}", billed_code=_OPTIONS["billed_code"])
-        out.append(report.__pydantic_serializer__.to_json(report))
-    return out
+        out.append(report.__pydantic_serializer__.to_json(report))  # one line: JSON escapes newlines
+    return zlib.compress(b"\n".join(out), 1)
+
+
+def _reports(payload: bytes) -> Iterator[Report]:
+    for line in zlib.decompress(payload).split(b"\n"):
+        stop_if_asked()  # (a SIGTERM or Ctrl-C stops here, between notes, never inside the pool's locks)
+        yield Report.model_validate_json(line)
+
+
+def _result(future: Future) -> bytes:
+    """Wait for a chunk, answering a stop request meanwhile (a worker stuck or killed mid-result
+    would otherwise keep Ctrl-C and SIGTERM waiting)."""
+    while True:
+        try:
+            return future.result(timeout=0.25)
+        except TimeoutError:
+            stop_if_asked()
 
 
 class _Workers:
@@ -104,12 +127,8 @@ class _Workers:
         self.pool = self._new()
 
     def close(self, *, abandon: bool) -> None:
-        """Normal end: wait for the workers. Interrupted: end them now (nothing they do is needed)."""
-        if abandon:
-            processes = getattr(self.pool, "_processes", None) or {}  # no public handle on them
-            for process in list(processes.values()):
-                with contextlib.suppress(Exception):
-                    process.terminate()
+        """Normal end: wait for the workers. Interrupted: cancel what has not started and do not wait;
+        the workers finish their current chunk (never killed mid-result) and end."""
         self.pool.shutdown(wait=not abandon, cancel_futures=True)
 
 
@@ -149,26 +168,27 @@ def analyze_parallel(
     if inherited:
         _WORKER = analyzer
     numbered = enumerate(items, start=1)
-    pool = _Workers(workers, (str(checklist), billed_code, screen, inherited, claim_type))
+    pool = _Workers(workers, (str(checklist), billed_code, screen, inherited, claim_type, os.getpid()))
     in_flight: deque[tuple[list[Item], Future]] = deque()
     window = workers * 8  # chunks in flight at most: the input is read as the results go out
     finished = False
     try:
-        while True:
-            while len(in_flight) < window and (chunk := list(islice(numbered, chunksize))):
-                in_flight.append((chunk, pool.submit(chunk)))
-            if not in_flight:
-                break
-            chunk, future = in_flight.popleft()
-            try:
-                payloads = future.result()
-            except BrokenProcessPool:
-                pool.rebuild()
-                yield from _rerun_alone(pool, chunk, str(checklist), billed_code, claim_type)
-                in_flight = deque((waiting, pool.submit(waiting)) for waiting, _ in in_flight)
-                continue
-            for payload in payloads:
-                yield Report.model_validate_json(payload)
+        with deferred():
+            while True:
+                while len(in_flight) < window and (chunk := list(islice(numbered, chunksize))):
+                    in_flight.append((chunk, pool.submit(chunk)))
+                if not in_flight:
+                    break
+                chunk, future = in_flight.popleft()
+                try:
+                    payload = _result(future)
+                except BrokenProcessPool:
+                    stop_if_asked()  # (a SIGTERM to the whole group ends the workers too: not a crash)
+                    pool.rebuild()
+                    yield from _rerun_alone(pool, chunk, str(checklist), billed_code, claim_type)
+                    in_flight = deque((waiting, pool.submit(waiting)) for waiting, _ in in_flight)
+                    continue
+                yield from _reports(payload)
         finished = True
     finally:
         pool.close(abandon=not finished)
@@ -179,10 +199,12 @@ def _rerun_alone(pool: _Workers, chunk: list[Item], checklist: str, billed_code:
     """The notes of a chunk whose worker died, one at a time: a note that kills its worker again
     gets an error result, and the others are not lost with it."""
     for item in chunk:
+        stop_if_asked()
         try:
-            payload = pool.submit([item]).result()[0]
+            payload = _result(pool.submit([item]))
         except BrokenProcessPool:
+            stop_if_asked()
             pool.rebuild()
             yield _died_report(item, checklist, billed_code, claim_type)
             continue
-        yield Report.model_validate_json(payload)
+        yield from _reports(payload)

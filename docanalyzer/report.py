@@ -141,6 +141,14 @@ class ReportError(_Frozen):
     message: str
 
 
+class ReportWarning(_Frozen):
+    """Something about the text an auditor must know before trusting the result (the note was still
+    analyzed). Never contains note text."""
+
+    code: str = Field(description="Stable code, e.g. W001_BIDI_CONTROLS.")
+    message: str
+
+
 class InputInfo(_Frozen):
     chars: int = Field(description="Length of the analyzed text in characters.")
     encoding: str | None = Field(default=None, description="Encoding used to decode a file.")
@@ -188,6 +196,11 @@ class Report(_Frozen):
         default_factory=list, description="Draft physician queries for missing/incomplete required elements."
     )
     errors: list[ReportError]
+    warnings: list[ReportWarning] = Field(
+        default_factory=list,
+        description="Text that displays differently from how it is read (bidi controls: verdict needs_review), "
+        "look-alike letters or invisible characters inside words (read as the plain word).",
+    )
     screened_out: bool = Field(
         default=False,
         description="True when the note has no myelogram, intrathecal or contrast cue at all (patterns/screening.json):"

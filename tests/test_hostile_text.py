@@ -28,6 +28,8 @@ def signature(report) -> tuple:
     ("Omnipaque", "\u041emnipaque"),                      # Cyrillic capital O
     ("fluoroscopic", "fluor\u03bfscopic"),                # Greek omicron
     ("LUMBAR MYELOGRAM", "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "LUMBAR MYELOGRAM")),  # fullwidth
+    ("fluoroscopic", "\ufb02uoroscopic"),                 # the "fl" ligature (text copied from a PDF)
+    ("15 mL", "15 \u3396"),                               # the squared "ml" unit
 ])
 def test_a_disguised_keyword_reads_as_the_keyword(analyzer: Analyzer, plain: str, disguised: str) -> None:
     text = NOTE.replace(plain, disguised, 1)
@@ -37,6 +39,30 @@ def test_a_disguised_keyword_reads_as_the_keyword(analyzer: Analyzer, plain: str
     for element in report.elements:  # quotes are the user's own characters, whole words
         for ev in element.evidence:
             assert text[ev.start : ev.end] == ev.text
+
+
+def test_a_ligature_is_quoted_as_the_user_wrote_it(analyzer: Analyzer) -> None:
+    text = "Preamble \ufb01le. " + NOTE.replace("fluoroscopic", "\ufb02uoroscopic")
+    report = analyzer.analyze(text)
+    quotes = [ev for e in report.elements for ev in e.evidence if "\ufb02" in ev.text]
+    assert quotes and all(text[ev.start:ev.end] == ev.text for ev in quotes)
+    assert report.input.chars == len(text)
+
+
+def test_bidi_controls_are_flagged_and_need_a_person(analyzer: Analyzer) -> None:
+    trojan = NOTE.replace("Omnipaque 180 was injected", "Omnipaque 180 \u202ewas not\u202c injected")
+    report = analyzer.analyze(trojan)
+    assert [w.code for w in report.warnings] == ["W001_BIDI_CONTROLS"]
+    assert report.verdict == "needs_review"
+    assert "was not" not in report.warnings[0].message  # codes and counts, no note text
+    assert analyzer.analyze(NOTE).warnings == []
+
+
+def test_disguised_letters_are_read_and_reported(analyzer: Analyzer) -> None:
+    report = analyzer.analyze(NOTE.replace("Omnipaque", "\u041emni\u200bpaque"))
+    assert [w.code for w in report.warnings] == ["W002_MIXED_SCRIPT", "W003_INVISIBLE_IN_WORD"]
+    assert report.verdict != "needs_review"
+    assert analyzer.analyze("Москва. " + NOTE).warnings == []  # real Cyrillic words are not a disguise
 
 
 def test_real_cyrillic_text_is_left_alone() -> None:
@@ -191,6 +217,7 @@ def test_ctrl_c_with_workers_prints_no_traceback(tmp_path) -> None:
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     if process.returncode != 0:  # interrupted before the end: the results so far are kept for --resume
+        assert process.returncode == 130 and "interrupted" in err
         assert partial.exists() and not out.exists()
 
 

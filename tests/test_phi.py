@@ -196,7 +196,7 @@ def test_partial_and_output_files_are_owner_only_and_nothing_is_left(tmp_path: P
     result = CliRunner().invoke(app, ["analyze", *map(str, SAMPLES[:3]), "-f", fmt, "-o", str(out)],
                                 catch_exceptions=False)
     assert result.exit_code == 0
-    assert seen == {f"report.{fmt}.partial": 0o600}
+    assert seen == {f"report.{fmt}.partial": 0o600, f"report.{fmt}.partial.manifest": 0o600}
     assert [p.name for p in out_dir.iterdir()] == [out.name]
     assert mode(out) == 0o600
 

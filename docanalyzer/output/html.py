@@ -458,6 +458,9 @@ def render_note(report: Report, text: str | None, index: int) -> str:
         out.append('<ul class="err-list">' + "".join(
             f"<li><code>{esc(e.code)}</code> {esc(e.message)}</li>" for e in report.errors) + "</ul></article>")
         return "".join(out)
+    if report.warnings:
+        out.append('<div class="banner err" role="note"><strong>Check the original text.</strong><ul>' + "".join(
+            f"<li><code>{esc(w.code)}</code> {esc(w.message)}</li>" for w in report.warnings) + "</ul></div>")
     if verdict == "not_applicable":
         out.append('<div class="banner na" role="note"><strong>Checklist does not apply.</strong> '
                    f"{esc(VERDICT_HELP['not_applicable'])} The elements below are shown for reference.</div>")

@@ -17,7 +17,7 @@ from docanalyzer.report import Report
 CSV_FIELDS = [
     "document_id", "procedure_status", "regions", "score", "verdict", "missing_elements",
     "incomplete_elements", "suggested_codes", "modifiers", "medical_necessity_met", "errors",
-    "billed_code", "code_findings", "code_finding_messages", "query_elements",
+    "billed_code", "code_findings", "code_finding_messages", "query_elements", "warnings",
 ]
 
 BOM = "\ufeff"
@@ -59,6 +59,7 @@ def csv_row(report: Report) -> dict[str, str]:
         "code_findings": ";".join(f"{f.severity}:{f.rule_id}" for f in review.findings),
         "code_finding_messages": " | ".join(f.message for f in review.findings),
         "query_elements": ";".join(q.element_id for q in report.queries),
+        "warnings": ";".join(w.code for w in report.warnings),
     }
 
 

@@ -53,6 +53,8 @@ def format_text(report: Report, *, colour: bool = False, width: int = 100) -> st
         f"  Procedure: {report.procedure_status} (regions: {regions})   "
         f"Score: {report.score:g}/100   Verdict: {verdict}"
     )
+    for warning in report.warnings:
+        lines.append(_style(f"  WARNING {warning.code}: {printable(warning.message)}", "yellow", colour))
     decision = report.procedure_decision
     if decision is not None and report.procedure_status in {"uncertain", "not_documented"} and decision.signals:
         lines.append(f"  Why: {decision.reasons[0]}")
