@@ -109,6 +109,7 @@ def analyze(
     from docanalyzer.batch import BatchError, count_result, open_output, run_settings
     from docanalyzer.inputs import iter_inputs
     from docanalyzer.output.html import HtmlReport
+    from docanalyzer.output.html_pages import pages_dir_for
     from docanalyzer.output.progress import ProgressBar, count_inputs, progress_enabled
     from docanalyzer.output.tabular import csv_header, to_csv_row, to_jsonl
     from docanalyzer.output.text import TextSummary, format_text
@@ -150,7 +151,8 @@ def analyze(
             html_out = None
             if output_format is OutputFormat.html:
                 html_out = HtmlReport(handle, query_threshold=analyzer.checklist.verdicts.query_threshold,
-                                      spool_dir=str(output.parent) if output is not None else None)
+                                      spool_dir=str(output.parent) if output is not None else None,
+                                      pages_dir=pages_dir_for(output) if output is not None else None)
             summary = TextSummary()
             first = not target.kept
             for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers):

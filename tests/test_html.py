@@ -318,6 +318,46 @@ def test_spooling_to_disk_gives_the_same_page(sample_pairs) -> None:
 
 
 
+def test_a_big_batch_puts_notes_on_pages_beside_the_report(sample_pairs, tmp_path: Path) -> None:
+    import io
+
+    from docanalyzer.output import html_pages
+
+    pairs = (sample_pairs * 40)[:250]
+    whole, paged = io.StringIO(), io.StringIO()
+    for handle, folder in ((whole, None), (paged, tmp_path / "review_notes")):
+        with HtmlReport(handle, generated="x", pages_dir=folder, page_threshold=120) as out:
+            for report, text in pairs:
+                out.add(report, text)
+    main = paged.getvalue()
+    assert len(main) < len(whole.getvalue()) / 3, "the main page holds the summary and worklist only"
+    assert 'href="review_notes/notes-00003.html#n201"' in main and 'id="n1"' not in main
+    pages = sorted(p.name for p in (tmp_path / "review_notes").iterdir())
+    assert pages == ["notes-00001.html", "notes-00002.html", "notes-00003.html"]
+    page3 = (tmp_path / "review_notes" / "notes-00003.html").read_text(encoding="utf-8")
+    assert 'id="n201"' in page3 and 'id="n250"' in page3 and 'id="n200"' not in page3
+    assert "Content-Security-Policy" in page3
+    for page in (tmp_path / "review_notes").iterdir():
+        assert page.stat().st_mode & 0o777 == 0o600
+    every = "".join((tmp_path / "review_notes" / name).read_text(encoding="utf-8") for name in pages)
+    assert all(f'id="n{i}"' in every for i in range(1, 251))
+    assert html_pages.page_name(100) == "notes-00001.html" and html_pages.page_name(101) == "notes-00002.html"
+
+
+def test_a_planted_link_at_the_pages_folder_is_refused(sample_pairs, tmp_path: Path) -> None:
+    import io
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "review_notes").symlink_to(elsewhere)
+    with pytest.raises(OSError, match="symbolic link"), HtmlReport(
+            io.StringIO(), pages_dir=tmp_path / "review_notes", page_threshold=1) as out:
+        for report, text in sample_pairs[:3]:
+            out.add(report, text)
+        out.close()
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_cli_writes_one_html_file(runner: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / "review.html"
     error_note = tmp_path / "empty.txt"
