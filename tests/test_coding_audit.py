@@ -221,3 +221,34 @@ def test_a_needle_check_film_is_no_region_imaged(analyzer: Analyzer) -> None:
     report = run(analyzer, text)
     assert report.regions == ["cervical"]
     assert report.code_review.suggested_codes[0].code == "62302"
+
+
+# --- paediatric iohexol (issue 12: "adult and paediatric iohexol limits") ---------------------------
+
+CHILD_NOTE = ("CLINICAL HISTORY: {age} girl with a tethered cord.\nLUMBAR MYELOGRAM\nUnder fluoroscopic guidance a "
+              "22 gauge needle was placed at L3-4 and {dose} was injected intrathecally. AP and lateral images of "
+              "the lumbar spine were obtained.\nIMPRESSION: Low-lying conus.\n")
+
+
+@pytest.mark.parametrize(("age", "dose", "expected"), [
+    ("12-year-old", "12 mL Omnipaque 240", True),    # 240 mgI/mL and 2,880 mg: above both paediatric limits
+    ("9 yo", "16 mL Omnipaque 180", True),           # 2,880 mg iodine
+    ("12-year-old", "10 mL Omnipaque 180", False),   # within the label
+    ("62-year-old", "12 mL Omnipaque 240", False),   # an adult: 2,880 mg is within the adult limit
+])
+def test_pediatric_iohexol_limit(analyzer, age: str, dose: str, expected: bool) -> None:
+    report = analyzer.analyze(CHILD_NOTE.format(age=age, dose=dose), billed_code="62304")
+    found = [f for f in report.code_review.findings if f.rule_id == "PL007_PEDIATRIC_IOHEXOL"]
+    assert bool(found) is expected
+    if found:
+        assert found[0].evidence and "Omnipaque" in found[0].evidence[0].text
+    assert not any(f.rule_id == "PL003_IOHEXOL_DOSE" for f in report.code_review.findings)
+
+
+def test_patient_age_is_read_only_where_stated() -> None:
+    from docanalyzer.resolve.patient_age import patient_age_years
+
+    assert patient_age_years("an 18-month-old infant") == 1.5
+    assert patient_age_years("Age: 6. Back pain") == 6
+    assert patient_age_years("14 y/o female") == 14
+    assert patient_age_years("back pain for 3 years, L4-5 stenosis") is None

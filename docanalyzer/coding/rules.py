@@ -15,6 +15,7 @@ from docanalyzer.coding.billed import BilledCode
 from docanalyzer.coding.modifiers import increased_work
 from docanalyzer.report import ClaimType, CodeFinding, ElementResult, Evidence, Modifier, SuggestedCode
 from docanalyzer.resolve.mentions import NoteView
+from docanalyzer.resolve.patient_age import patient_age_years
 from docanalyzer.resolve.procedure import ProcedureAssessment, current
 from docanalyzer.resources import pattern_file
 from docanalyzer.rules import parse_data, validate
@@ -25,6 +26,9 @@ POST_MYELOGRAM_CT = frozenset({"72126", "72129", "72132"})
 FAMILY = COMPLETE | SI_ONLY | POST_MYELOGRAM_CT | {"62284", "61055"}
 FLUORO_GUIDANCE = frozenset({"77003", "76000"})
 IOHEXOL_MAX_MG_IODINE = 3060
+PEDIATRIC_IOHEXOL_MAX_MGI_ML = 180.0
+PEDIATRIC_IOHEXOL_MAX_MG_IODINE = 2700
+ADULT_AGE = 18
 _LEVEL = re.compile(r"^([CTL])(\d+)-([CTLS])(\d+)$")
 
 
@@ -225,12 +229,40 @@ def omnipaque_140_350(f: Facts) -> list[Hit]:
     return []
 
 
+def _is_a_child(f: Facts) -> float | None:
+    """The patient's age when the note says the patient is under 18."""
+    age = patient_age_years(f.view.text) if f.view is not None else None
+    return age if age is not None and age < ADULT_AGE else None
+
+
 def iohexol_dose(f: Facts) -> list[Hit]:
     values = f.values("contrast_agent")
     iodine = values.get("iodine_mg")
+    if _is_a_child(f) is not None:  # the paediatric limit (PL007) is the one that applies
+        return []
     if values.get("agent") == "iohexol" and isinstance(iodine, float) and iodine > IOHEXOL_MAX_MG_IODINE:
         return [({"iodine_mg": f"{iodine:,.0f}", "limit": f"{IOHEXOL_MAX_MG_IODINE:,}"}, f.evidence("contrast_agent"))]
     return []
+
+
+def pediatric_iohexol(f: Facts) -> list[Hit]:
+    """Children: the iohexol label allows 180 mgI/mL only, up to 2,700 mg iodine per examination."""
+    age = _is_a_child(f)
+    values = f.values("contrast_agent")
+    if age is None or values.get("agent") != "iohexol":
+        return []
+    concentration, iodine = values.get("concentration_mgi_ml"), values.get("iodine_mg")
+    over = []
+    if isinstance(concentration, float) and concentration > PEDIATRIC_IOHEXOL_MAX_MGI_ML:
+        over.append(f"{concentration:g} mgI/mL")
+    if isinstance(iodine, float) and iodine > PEDIATRIC_IOHEXOL_MAX_MG_IODINE:
+        over.append(f"{iodine:,.0f} mg iodine")
+    if not over:
+        return []
+    shown_age = f"{age * 12:.0f} months" if age < 2 else f"{age:g} years"
+    return [({"age": shown_age, "documented": " and ".join(over),
+              "limit": f"{PEDIATRIC_IOHEXOL_MAX_MGI_ML:g} mgI/mL, {PEDIATRIC_IOHEXOL_MAX_MG_IODINE:,} mg iodine"},
+             f.evidence("contrast_agent"))]
 
 
 def high_lumbar_level(f: Facts) -> list[Hit]:
@@ -278,6 +310,7 @@ CHECKS: dict[str, Callable[[Facts], list[Hit]]] = {
     "PL002_OMNIPAQUE_140_350": omnipaque_140_350,
     "PL006_CONTRAST_FORMULATION_UNSTATED": contrast_formulation_unstated,
     "PL003_IOHEXOL_DOSE": iohexol_dose,
+    "PL007_PEDIATRIC_IOHEXOL": pediatric_iohexol,
     "PL004_HIGH_LUMBAR_LEVEL": high_lumbar_level,
     "PL005_FLUORO_DOSE_MISSING": fluoro_dose_missing,
 }
