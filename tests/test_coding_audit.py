@@ -252,3 +252,27 @@ def test_patient_age_is_read_only_where_stated() -> None:
     assert patient_age_years("Age: 6. Back pain") == 6
     assert patient_age_years("14 y/o female") == 14
     assert patient_age_years("back pain for 3 years, L4-5 stenosis") is None
+
+
+# --- modifier 52: what was reduced and why -------------------------------------------------------
+
+REDUCED_NOTE = ("LUMBAR MYELOGRAM\nUnder fluoroscopic guidance a 22 gauge needle was placed at L3-4 and 12 mL "
+                "Omnipaque 180 was injected intrathecally. AP and lateral images of the lumbar spine were obtained."
+                "{reduced}\nIMPRESSION: L4-5 stenosis.\n")
+
+
+def test_modifier_52_says_what_was_reduced_and_why(analyzer) -> None:
+    with_cause = REDUCED_NOTE.format(reduced=" Oblique views were not obtained because the patient could not "
+                                             "tolerate rolling.")
+    (modifier,) = [m for m in analyzer.analyze(with_cause).code_review.modifiers if m.code == "52"]
+    assert "Oblique views were not obtained" in modifier.reason and "could not tolerate" in modifier.reason
+    without_cause = REDUCED_NOTE.format(reduced=" Oblique views were not obtained.")
+    (modifier,) = [m for m in analyzer.analyze(without_cause).code_review.modifiers if m.code == "52"]
+    assert "why: not documented" in modifier.reason
+
+
+def test_52_billed_on_a_full_study_is_a_finding(analyzer) -> None:
+    report = analyzer.analyze(REDUCED_NOTE.format(reduced=""), billed_code="62304-52")
+    assert "CR016_52_WITHOUT_REDUCTION" in {f.rule_id for f in report.code_review.findings}
+    reduced = analyzer.analyze(REDUCED_NOTE.format(reduced=" Oblique views were not obtained."), billed_code="62304-52")
+    assert "CR016_52_WITHOUT_REDUCTION" not in {f.rule_id for f in reduced.code_review.findings}

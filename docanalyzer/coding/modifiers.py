@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from docanalyzer.coding.suggest import code_table
 from docanalyzer.report import ClaimType, Modifier
 from docanalyzer.resolve.mentions import NoteView
 from docanalyzer.resolve.procedure import ProcedureAssessment, current, films_denied
 
-# Modifiers a performed myelogram may need, each with the target label that evidences it.
-_EVIDENCED = (
-    ("52", "REDUCED_SERVICE",
-     "The note documents a reduced study; confirm the service was reduced at the physician's election."),
-    ("22", "INCREASED_WORK",
-     "The note quantifies the extra work (time, passes, against a typical case) and states its cause; "
-     "22 needs both."),
-)
+# The reason a study was reduced, in the sentence that says what was reduced.
+_REDUCTION_CAUSE = re.compile(
+    r"(?i)\b(?:due to|because(?: of)?|secondary to|owing to|given|limited by|as the patient"
+    r"|the patient (?:could not|was unable|was not able)|could not tolerate|unable to tolerate"
+    r"|per (?:the )?(?:referring|ordering))\b[^.;\n]{0,80}")
 
 
 def suggest_modifiers(procedure: ProcedureAssessment, view: NoteView,
@@ -30,14 +29,26 @@ def suggest_modifiers(procedure: ProcedureAssessment, view: NoteView,
         return out
     if procedure.status != "performed":
         return out
-    for code, label, reason in _EVIDENCED:
-        found = current(view, label)
-        if code == "22":
-            found = increased_work(view)
-        if found:
-            out.append(Modifier(code=code, description=table[code], reason=reason,
-                                evidence=[m.evidence() for m in found[:3]]))
+    reduced = current(view, "REDUCED_SERVICE")
+    if reduced:
+        out.append(Modifier(code="52", description=table["52"], reason=reduction_reason(view, reduced[0]),
+                            evidence=[view.clause(m.evidence()) for m in reduced[:2]]))
+    work = increased_work(view)
+    if work:
+        out.append(Modifier(code="22", description=table["22"],
+                            reason="The note quantifies the extra work (time, passes, against a typical case) and "
+                                   "states its cause; 22 needs both.",
+                            evidence=[m.evidence() for m in work[:3]]))
     return out
+
+
+def reduction_reason(view: NoteView, reduced) -> str:
+    """What 52 needs said: what was reduced (quoted) and why (the cause in the same sentence, if any)."""
+    cause = _REDUCTION_CAUSE.search(view.sentence_text(reduced.sentence)) if view.sentence_bounds else None
+    why = (f'why: "{cause.group(0).strip()}"' if cause
+           else "why: not documented (52 needs the reason the study was reduced)")
+    return (f'The note documents a reduced study ("{reduced.text}"); {why}. Confirm the service was reduced at '
+            "the physician's election.")
 
 
 def increased_work(view: NoteView) -> list:

@@ -172,6 +172,12 @@ def modifier_53_without_discontinuation(f: Facts) -> list[Hit]:
     return [({"billed": str(b)}, []) for b in f.billed if DISCONTINUED & set(b.modifiers)]
 
 
+def modifier_52_without_reduction(f: Facts) -> list[Hit]:
+    if f.view is None or current(f.view, "REDUCED_SERVICE"):
+        return []
+    return [({"billed": str(b)}, []) for b in f.billed if "52" in b.modifiers]
+
+
 def modifier_for_claim_type(f: Facts) -> list[Hit]:
     """53 belongs on the physician's claim, 73/74 on a hospital outpatient or ASC claim."""
     wrong = {"73", "74"} if f.claim_type == "professional" else {"53"}
@@ -306,6 +312,7 @@ CHECKS: dict[str, Callable[[Facts], list[Hit]]] = {
     "CR013_22_WITHOUT_INCREASED_WORK": modifier_22_without_increased_work,
     "CR014_BILLED_VS_SUPPORTED": billed_vs_supported,
     "CR015_MODIFIER_FOR_CLAIM_TYPE": modifier_for_claim_type,
+    "CR016_52_WITHOUT_REDUCTION": modifier_52_without_reduction,
     "PL001_IONIC_OR_NOT_INTRATHECAL": ionic_contrast,
     "PL002_OMNIPAQUE_140_350": omnipaque_140_350,
     "PL006_CONTRAST_FORMULATION_UNSTATED": contrast_formulation_unstated,
