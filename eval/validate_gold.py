@@ -31,7 +31,7 @@ OPTIONAL = {"writer", "claim_type", "expected_findings", "no_query_for"}
 CLAIM_TYPES = {"professional", "facility"}
 FINDING_CATEGORIES = {"under_coded", "over_coded", "modifier_53_missing", "modifier_not_for_claim_type",
                       "modifier_22_unsupported", "contrast_not_intrathecal", "contrast_formulation_unstated",
-                      "discontinued_without_documentation"}
+                      "discontinued_without_documentation", "contrast_dose_over_limit", "modifier_52_unsupported"}
 
 
 def problems_of(gold_path: Path) -> list[str]:

@@ -25,6 +25,9 @@ _BY_RULE = {
     "CR015_MODIFIER_FOR_CLAIM_TYPE": "modifier_not_for_claim_type",
     "PL001_IONIC_OR_NOT_INTRATHECAL": "contrast_not_intrathecal",
     "PL006_CONTRAST_FORMULATION_UNSTATED": "contrast_formulation_unstated",
+    "CR016_52_WITHOUT_REDUCTION": "modifier_52_unsupported",
+    "PL003_IOHEXOL_DOSE": "contrast_dose_over_limit",
+    "PL007_PEDIATRIC_IOHEXOL": "contrast_dose_over_limit",
 }
 
 
