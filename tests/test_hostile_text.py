@@ -300,3 +300,22 @@ def _read(path: str) -> bytes:
             return handle.read()
     except OSError:  # the process has just ended
         return b""
+
+
+@pytest.mark.parametrize("when", ["at start", "after start"])
+def test_a_closed_stdin_is_that_inputs_error_not_a_traceback(when: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    close = "os.close(0); " if when == "after start" else ""  # (at start: Python has no sys.stdin at all)
+    script = (f"import os, runpy, sys; {close}sys.argv = ['docanalyzer', 'analyze', '-', '-f', 'jsonl']; "
+              "runpy.run_module('docanalyzer', run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            stdin=subprocess.DEVNULL,
+                            preexec_fn=(lambda: os.close(0)) if when == "at start" else None)
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    (line,) = result.stdout.splitlines()
+    record = json.loads(line)
+    assert record["document_id"] == "stdin" and record["errors"][0]["code"] == "E005_UNREADABLE"
