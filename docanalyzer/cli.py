@@ -102,84 +102,39 @@ def analyze(
     screen: Annotated[bool, typer.Option(
         "--screen/--no-screen", help="Skip full analysis of notes with no myelogram/intrathecal/contrast cue.")] = True,
 ) -> None:
-    import os
     from collections import deque
 
-    from docanalyzer.analyzer import Analyzer
-    from docanalyzer.batch import BatchError, count_result, open_output, run_settings
-    from docanalyzer.inputs import iter_inputs
-    from docanalyzer.output.html import HtmlReport
-    from docanalyzer.output.html_pages import pages_dir_for
+    from docanalyzer.batch import count_result
     from docanalyzer.output.progress import ProgressBar, count_inputs, progress_enabled
-    from docanalyzer.output.tabular import csv_header, to_csv_row, to_jsonl
-    from docanalyzer.output.text import TextSummary, format_text
 
-    try:
-        analyzer = Analyzer(checklist, screen=screen, claim_type=claim_type.value)
-    except RuleFileError as exc:
-        raise _fail(exc.message) from None
-
+    analyzer = _analyzer(checklist, screen, claim_type.value)
     if output is None and sys.stdout is None:  # started with stdout closed (">&-")
         _say("docanalyzer: error: cannot write the results: standard output is closed (use -o FILE)")
         raise typer.Exit(EXIT_OUTPUT)
-    counts = {"analyzed": 0, "failed": 0, "below": 0}
-    colour = (output is None and output_format is OutputFormat.text and sys.stdout.isatty()
-              and not os.environ.get("NO_COLOR"))
     show_progress = progress_enabled(sys.stderr, quiet=quiet)
     progress = ProgressBar(count_inputs(paths) if show_progress else None, enabled=show_progress)
     same_terminal = output is None and sys.stdout.isatty()  # erase the bar before printing results
-    from docanalyzer.integrations.fhir import expand_fhir_inputs
-
-    inputs = expand_fhir_inputs(paths, iter_inputs)  # *.fhir.json / FHIR *.json: one note per DocumentReference
     texts: deque[str | None] = deque()  # HTML shows each note's text; reports come back in input order
-    if output_format is OutputFormat.html:
-        inputs = _remember_texts(inputs, texts)
-    try:  # -o FILE: FILE.partial while running, renamed at the end; --resume keeps its complete results
-        settings = run_settings(checklist=checklist, billed_code=billed_code, claim_type=claim_type.value,
-                                screen=screen, inputs=paths)
-        target = open_output(output, output_format.value, resume=resume, stdout=sys.stdout, settings=settings)
-        inputs = target.skip_done(inputs)
-    except BatchError as exc:
-        raise _fail(exc.message) from None
+    target, inputs = _open_target(paths, output, output_format, resume, texts,
+                                  settings={"checklist": checklist, "billed_code": billed_code,
+                                            "claim_type": claim_type.value, "screen": screen})
+    counts = {"analyzed": 0, "failed": 0, "below": 0}
     for key, value in target.tally(fail_under).items():
         counts[key] += value
     try:
         with target as handle, progress:
             progress.advance(len(target.kept))
-            if not target.kept:
-                _write_start(handle, output_format, lambda: csv_header(bom=bom))
-            html_out = None
-            if output_format is OutputFormat.html:
-                html_out = HtmlReport(handle, query_threshold=analyzer.checklist.verdicts.query_threshold,
-                                      spool_dir=str(output.parent) if output is not None else None,
-                                      pages_dir=pages_dir_for(output) if output is not None else None)
-            summary = TextSummary()
-            first = not target.kept
+            writer = _writer(output_format, handle, resumed=bool(target.kept), output=output, bom=bom,
+                             texts=texts, query_threshold=analyzer.checklist.verdicts.query_threshold)
             for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers):
                 count_result(counts, failed=bool(report.errors), score=report.score, fail_under=fail_under)
                 if same_terminal:
                     progress.clear()
-                if output_format is OutputFormat.text:
-                    summary.add(report)
-                    handle.write(("" if first else "\n") + format_text(report, colour=colour) + "\n")
-                elif output_format is OutputFormat.json:
-                    handle.write(("" if first else ",\n") + report.model_dump_json(indent=2))
-                elif output_format is OutputFormat.jsonl:
-                    handle.write(to_jsonl(report))
-                elif html_out is not None:
-                    html_out.add(report, texts.popleft() if texts else None)
-                else:
-                    handle.write(to_csv_row(report))
+                writer.add(report)
                 handle.flush()
-                first = False
                 progress.advance()
             progress.close()
-            if output_format is OutputFormat.json:
-                handle.write("\n]\n")
-            elif output_format is OutputFormat.text and summary.notes > 1:
-                handle.write("\n" + summary.format(colour=colour) + "\n")
-            elif html_out is not None:
-                html_out.close()
+            writer.finish()
     except OSError as exc:  # disk full, a closed or full stream: one line, a documented code, nothing lost
         kept = f"; {output}.partial is kept for --resume" if output is not None else ""
         _say(f"docanalyzer: error: cannot write the results ({exc.strerror or type(exc).__name__}){kept}")
@@ -187,16 +142,66 @@ def analyze(
     except KeyboardInterrupt:  # Typer exits 130 (silently): say where the results are
         _say(INTERRUPTED)
         raise
+    _end_of_run(counts, quiet=quiet, fail_under=fail_under, kept=len(target.kept), output=output)
 
+
+def _analyzer(checklist: str, screen: bool, claim_type: str):
+    from docanalyzer.analyzer import Analyzer
+
+    try:
+        return Analyzer(checklist, screen=screen, claim_type=claim_type)
+    except RuleFileError as exc:
+        raise _fail(exc.message) from None
+
+
+def _open_target(paths: list[str], output: Path | None, output_format: OutputFormat, resume: bool, texts,
+                 settings: dict):
+    """The output (``-o FILE``: FILE.partial while running, renamed at the end; ``--resume`` keeps its
+    complete results) and the inputs still to analyze."""
+    from docanalyzer.batch import BatchError, open_output, run_settings
+    from docanalyzer.inputs import iter_inputs
+    from docanalyzer.integrations.fhir import expand_fhir_inputs
+
+    inputs = expand_fhir_inputs(paths, iter_inputs)  # *.fhir.json / FHIR *.json: one note per DocumentReference
+    if output_format is OutputFormat.html:
+        inputs = _remember_texts(inputs, texts)
+    try:
+        target = open_output(output, output_format.value, resume=resume, stdout=sys.stdout,
+                             settings=run_settings(inputs=paths, **settings))
+        return target, target.skip_done(inputs)
+    except BatchError as exc:
+        raise _fail(exc.message) from None
+
+
+def _writer(output_format: OutputFormat, handle: TextIO, *, resumed: bool, output: Path | None, bom: bool, texts,
+            query_threshold: float | None):
+    import os
+
+    from docanalyzer.output import writers
+
+    if output_format is OutputFormat.text:
+        colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        return writers.TextWriter(handle, resumed=resumed, colour=colour)
+    if output_format is OutputFormat.html:
+        return writers.HtmlWriter(handle, resumed=resumed, texts=texts, query_threshold=query_threshold, output=output)
+    if output_format is OutputFormat.csv:
+        return writers.CsvWriter(handle, resumed=resumed, bom=bom)
+    if output_format is OutputFormat.json:
+        return writers.JsonWriter(handle, resumed=resumed)
+    return writers.FormatWriter(handle, resumed=resumed)
+
+
+def _end_of_run(counts: dict[str, int], *, quiet: bool, fail_under: float | None, kept: int,
+                output: Path | None) -> None:
+    """The summary line on stderr and the exit code the counts call for."""
     if not quiet:
         below = f", {counts['below']} below {fail_under:g}" if fail_under is not None else ""
-        resumed = f" ({len(target.kept)} kept from {output}.partial)" if target.kept else ""
+        resumed = f" ({kept} kept from {output}.partial)" if kept else ""
         typer.echo(f"docanalyzer: {counts['analyzed']} analyzed, {counts['failed']} failed{below}{resumed}", err=True)
     if counts["failed"]:
         raise typer.Exit(EXIT_INPUT_ERRORS)
     if counts["below"]:
         raise typer.Exit(EXIT_BELOW_THRESHOLD)
-
 
 def _say(message: str) -> None:
     """A line on stderr that cannot itself fail (stderr may be closed too)."""
@@ -212,13 +217,6 @@ def _remember_texts(items, texts):
     for item in items:
         texts.append(item.text)
         yield item
-
-
-def _write_start(handle: TextIO, output_format: OutputFormat, csv_header) -> None:
-    if output_format is OutputFormat.json:
-        handle.write("[\n")
-    elif output_format is OutputFormat.csv:
-        handle.write(csv_header())
 
 
 @app.command(help="Print the JSON Schema of the report (one object per note).")
