@@ -42,17 +42,29 @@ def _wrap(text: str, indent: str, width: int) -> list[str]:
 
 
 def format_text(report: Report, *, colour: bool = False, width: int = 100) -> str:
+    """One note for a person: status line, warnings, codes, the checklist, necessity, code review, queries."""
     lines = [_style(printable(report.document_id), None, colour, bold=True)]
     if report.errors:
         for error in report.errors:
             lines.append(_style(f"  ERROR {error.code}: {printable(error.message)}", "red", colour))
         return "\n".join(lines)
+    lines += _headline(report, colour)
+    lines += _checklist_lines(report, colour)
+    if report.findings:
+        lines.append("  Findings: " + ", ".join(f"{f.concept} ({f.assertion})" for f in report.findings))
+    if report.medical_necessity is not None:
+        state = "met" if report.medical_necessity.met else "not met"
+        lines.append(f"  Medical necessity: {state}. {report.medical_necessity.explanation}")
+    lines += _code_review_lines(report, colour, width)
+    lines += _query_lines(report, colour, width)
+    return "\n".join(lines)
+
+
+def _headline(report: Report, colour: bool) -> list[str]:
     regions = ", ".join(report.regions) or "none"
     verdict = _style(report.verdict, VERDICT_COLOUR.get(report.verdict), colour, bold=True)
-    lines.append(
-        f"  Procedure: {report.procedure_status} (regions: {regions})   "
-        f"Score: {report.score:g}/100   Verdict: {verdict}"
-    )
+    lines = [f"  Procedure: {report.procedure_status} (regions: {regions})   "
+             f"Score: {report.score:g}/100   Verdict: {verdict}"]
     for warning in report.warnings:
         lines.append(_style(f"  WARNING {warning.code}: {printable(warning.message)}", "yellow", colour))
     decision = report.procedure_decision
@@ -62,6 +74,12 @@ def format_text(report: Report, *, colour: bool = False, width: int = 100) -> st
     codes = ", ".join(c.code for c in review.suggested_codes) or "none supported"
     mods = ", ".join(m.code for m in review.modifiers)
     lines.append(f"  Suggested codes: {codes}" + (f"  modifiers: {mods}" if mods else ""))
+    return lines
+
+
+def _checklist_lines(report: Report, colour: bool) -> list[str]:
+    """A line per element (mark, id, status, first quote, values) and what was discounted, if it matters."""
+    lines: list[str] = []
     width_id = max((len(e.id) for e in report.elements), default=0)
     for element in report.elements:
         waived = element.waived
@@ -78,26 +96,31 @@ def format_text(report: Report, *, colour: bool = False, width: int = 100) -> st
             extra = len(element.discounted) - _MAX_DISCOUNTED
             more = f" +{extra} more" if extra > 0 else ""
             lines.append(_style(f"      {'':<{width_id}}  discounted: {shown}{more}", None, colour, dim=True))
-    if report.findings:
-        lines.append("  Findings: " + ", ".join(f"{f.concept} ({f.assertion})" for f in report.findings))
-    if report.medical_necessity is not None:
-        state = "met" if report.medical_necessity.met else "not met"
-        lines.append(f"  Medical necessity: {state}. {report.medical_necessity.explanation}")
-    if review.billed_code or review.findings:
-        lines.append(f"  Billed code: {review.billed_code or 'not given'}"
-                     + ("" if review.findings else "  (no findings)"))
-        for finding in review.findings:
-            tag = _style(finding.severity.upper(), _SEVERITY_COLOUR.get(finding.severity), colour)
-            lines.extend(_wrap(f"{tag} {finding.rule_id}: {finding.message}", "    ", width))
-    if report.queries:
-        lines.append(_style(f"  Physician query drafts ({len(report.queries)}):", None, colour, bold=True))
-        for query in report.queries:
-            lines.append(f"    {query.element_id} ({query.status}):")
-            if query.indicators:
-                said = "; ".join(f'"{_one_line(ev.text)[:80]}"' for ev in query.indicators)
-                lines.extend(_wrap(f"The note says: {said}", "      ", width))
-            lines.extend(_wrap(query.question, "      ", width))
-    return "\n".join(lines)
+    return lines
+
+
+def _code_review_lines(report: Report, colour: bool, width: int) -> list[str]:
+    review = report.code_review
+    if not (review.billed_code or review.findings):
+        return []
+    lines = [f"  Billed code: {review.billed_code or 'not given'}" + ("" if review.findings else "  (no findings)")]
+    for finding in review.findings:
+        tag = _style(finding.severity.upper(), _SEVERITY_COLOUR.get(finding.severity), colour)
+        lines.extend(_wrap(f"{tag} {finding.rule_id}: {finding.message}", "    ", width))
+    return lines
+
+
+def _query_lines(report: Report, colour: bool, width: int) -> list[str]:
+    if not report.queries:
+        return []
+    lines = [_style(f"  Physician query drafts ({len(report.queries)}):", None, colour, bold=True)]
+    for query in report.queries:
+        lines.append(f"    {query.element_id} ({query.status}):")
+        if query.indicators:
+            said = "; ".join(f'"{_one_line(ev.text)[:80]}"' for ev in query.indicators)
+            lines.extend(_wrap(f"The note says: {said}", "      ", width))
+        lines.extend(_wrap(query.question, "      ", width))
+    return lines
 
 
 class TextSummary:
