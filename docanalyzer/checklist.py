@@ -98,37 +98,49 @@ def score_elements(
     waived: set[str] = frozenset(),
 ) -> Score:
     """``waived``: elements a discontinued procedure's note says were never reached; not counted."""
+    requirements = _requirements(checklist, elements, waived)
+    total = sum(r.weight for r in requirements)
+    earned = sum(r.weight * r.credit for r in requirements)
+    score = round(100.0 * earned / total, 1) if total else 0.0
+    necessity = _necessity(checklist, {r.id: r.credit for r in requirements})
+    return Score(score=score, verdict=_verdict(checklist, requirements, procedure_status, score), necessity=necessity)
+
+
+@dataclass(frozen=True)
+class _Requirement:
+    """One scored line of the checklist: an element, or a group met by any of its members."""
+
+    id: str
+    required: bool
+    weight: float
+    credit: float
+
+
+def _requirements(checklist: ChecklistSpec, elements: list[ElementResult], waived: set[str]) -> list[_Requirement]:
     credit = {e.id: CREDIT[e.status] for e in elements}
     grouped = {member for g in checklist.groups for member in g.any_of}
-    requirements: list[tuple[str, bool, float, float]] = [
-        (e.id, e.required, e.weight, credit[e.id]) for e in checklist.elements
-        if e.id not in grouped and e.id not in waived
-    ]
-    requirements += [
-        (g.id, g.required, g.weight, max(credit[m] for m in g.any_of)) for g in checklist.groups
-    ]
-    total = sum(w for _, _, w, _ in requirements)
-    earned = sum(w * c for _, _, w, c in requirements)
-    score = round(100.0 * earned / total, 1) if total else 0.0
+    found = [_Requirement(e.id, e.required, e.weight, credit[e.id]) for e in checklist.elements
+             if e.id not in grouped and e.id not in waived]
+    return found + [_Requirement(g.id, g.required, g.weight, max(credit[m] for m in g.any_of))
+                    for g in checklist.groups]
 
-    req_credit = {rid: c for rid, _, _, c in requirements}
-    missing = [rid for rid in checklist.medical_necessity if req_credit.get(rid, 0.0) < 1.0]
+
+def _necessity(checklist: ChecklistSpec, credit: dict[str, float]) -> MedicalNecessity:
+    missing = [rid for rid in checklist.medical_necessity if credit.get(rid, 0.0) < 1.0]
     names = {e.id: e.name for e in checklist.elements} | {g.id: g.name for g in checklist.groups}
     if missing:
         explanation = "Not supported yet: " + "; ".join(names[r] for r in missing) + "."
     else:
         explanation = "Documented: " + "; ".join(names[r] for r in checklist.medical_necessity) + "."
-    necessity = MedicalNecessity(met=not missing, missing=missing, explanation=explanation)
+    return MedicalNecessity(met=not missing, missing=missing, explanation=explanation)
 
-    verdict: Verdict
+
+def _verdict(checklist: ChecklistSpec, requirements: list[_Requirement], procedure_status: ProcedureStatus,
+             score: float) -> Verdict:
     if procedure_status == "not_documented":
-        verdict = "not_applicable"
-    elif procedure_status == "uncertain":
-        verdict = "needs_review"
-    elif all(c >= 1.0 for _, required, _, c in requirements if required):
-        verdict = "complete"
-    elif score >= checklist.verdicts.query_threshold:
-        verdict = "needs_query"
-    else:
-        verdict = "deficient"
-    return Score(score=score, verdict=verdict, necessity=necessity)
+        return "not_applicable"
+    if procedure_status == "uncertain":
+        return "needs_review"
+    if all(r.credit >= 1.0 for r in requirements if r.required):
+        return "complete"
+    return "needs_query" if score >= checklist.verdicts.query_threshold else "deficient"
