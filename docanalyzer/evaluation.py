@@ -60,29 +60,42 @@ def evaluate_corpus(gold_dir: Path, analyzer: Analyzer | None = None, *, anonymo
     """``anonymous``: the analyzer sees each note as "note-N", so nothing it logs names a held-out note."""
     analyzer = analyzer or Analyzer()
     pairs = load_gold(gold_dir)
-    confusion = {e: {"tp": 0, "fp": 0, "fn": 0, "tn": 0} for e in ELEMENT_IDS}
-    status_exact = {e: 0 for e in ELEMENT_IDS}
-    disagreements: list[dict[str, Any]] = []
-    totals = {"procedure": 0, "regions": 0, "primary_code": 0, "codes": 0, "modifiers": 0,
-              "finding_total": 0, "finding_correct": 0, "finding_spurious": 0}
-
+    tally = _Tally()
     for index, (note, gold) in enumerate(pairs, 1):
-        billed = gold.get("billed_code")
         item = read_note_file(note, f"note-{index}" if anonymous else note.stem)
         if gold.get("claim_type") in ("professional", "facility"):
             item = dataclasses.replace(item, claim_type=gold["claim_type"])
-        report = analyzer.analyze_input(item, billed_code=billed)
-        name = note.stem
+        report = analyzer.analyze_input(item, billed_code=gold.get("billed_code"))
+        tally.elements(note.stem, gold, report)
+        tally.procedure_and_codes(note.stem, gold, report)
+        tally.findings(note.stem, gold, report)
+    return tally.figures(len(pairs))
+
+
+class _Tally:
+    """What the evaluation counts while it goes through the notes."""
+
+    def __init__(self) -> None:
+        self.confusion = {e: {"tp": 0, "fp": 0, "fn": 0, "tn": 0} for e in ELEMENT_IDS}
+        self.status_exact = {e: 0 for e in ELEMENT_IDS}
+        self.disagreements: list[dict[str, Any]] = []
+        self.totals = {"procedure": 0, "regions": 0, "primary_code": 0, "codes": 0, "modifiers": 0,
+                       "finding_total": 0, "finding_correct": 0, "finding_spurious": 0}
+
+    def elements(self, name: str, gold: dict[str, Any], report: Report) -> None:
         for element_id in ELEMENT_IDS:
             expected = gold["elements"][element_id]
             got = report.element(element_id).status if report.elements else "missing"
-            status_exact[element_id] += expected == got
+            self.status_exact[element_id] += expected == got
             e_pos, g_pos = expected == "documented", got == "documented"
             key = "tp" if e_pos and g_pos else "fp" if g_pos else "fn" if e_pos else "tn"
-            confusion[element_id][key] += 1
+            self.confusion[element_id][key] += 1
             if expected != got:
-                disagreements.append({"note": name, "field": element_id, "expected": expected, "got": got,
-                                      "evidence": _evidence(report, element_id)})
+                self.disagreements.append({"note": name, "field": element_id, "expected": expected, "got": got,
+                                           "evidence": _evidence(report, element_id)})
+
+    def procedure_and_codes(self, name: str, gold: dict[str, Any], report: Report) -> None:
+        totals, disagreements = self.totals, self.disagreements
         _compare(totals, "procedure", name, "procedure_status", gold["procedure_status"],
                  report.procedure_status, disagreements, [e.text for e in report.procedure_evidence[:3]])
         _compare(totals, "regions", name, "regions", sorted(gold["regions"]), sorted(report.regions), disagreements)
@@ -93,44 +106,46 @@ def evaluate_corpus(gold_dir: Path, analyzer: Analyzer | None = None, *, anonymo
         modifiers = sorted(m.code for m in report.code_review.modifiers)
         _compare(totals, "modifiers", name, "modifiers", sorted(gold.get("expected_modifiers", [])), modifiers,
                  disagreements)
+
+    def findings(self, name: str, gold: dict[str, Any], report: Report) -> None:
         got_findings = {f.concept: f.assertion for f in report.findings}
         gold_findings = {f["concept"]: f["assertion"] for f in gold.get("findings", [])}
         for concept, assertion in gold_findings.items():
-            totals["finding_total"] += 1
+            self.totals["finding_total"] += 1
             if got_findings.get(concept) == assertion:
-                totals["finding_correct"] += 1
+                self.totals["finding_correct"] += 1
             else:
-                disagreements.append({"note": name, "field": f"finding:{concept}", "expected": assertion,
-                                      "got": got_findings.get(concept, "absent"), "evidence": []})
+                self.disagreements.append({"note": name, "field": f"finding:{concept}", "expected": assertion,
+                                           "got": got_findings.get(concept, "absent"), "evidence": []})
         spurious = (set(got_findings) & ANNOTATED_CONCEPTS) - set(gold_findings)
-        totals["finding_spurious"] += len(spurious)
+        self.totals["finding_spurious"] += len(spurious)
         for concept in sorted(spurious):
-            disagreements.append({"note": name, "field": f"finding:{concept}", "expected": "absent",
-                                  "got": got_findings[concept], "evidence": []})
+            self.disagreements.append({"note": name, "field": f"finding:{concept}", "expected": "absent",
+                                       "got": got_findings[concept], "evidence": []})
 
-    n = len(pairs)
-    elements = {}
-    for element_id in ELEMENT_IDS:
-        c = confusion[element_id]
-        precision, recall, f1 = _prf(c["tp"], c["fp"], c["fn"])
-        elements[element_id] = {**c, "precision": precision, "recall": recall, "f1": f1,
-                                "status_accuracy": round(status_exact[element_id] / n, 4)}
-    macro_f1 = round(sum(e["f1"] for e in elements.values()) / len(elements), 4)
-    return {
-        "notes": n,
-        "elements": elements,
-        "macro_f1": macro_f1,
-        "min_element_f1": min(e["f1"] for e in elements.values()),
-        "procedure_status_accuracy": round(totals["procedure"] / n, 4),
-        "region_exact_match": round(totals["regions"] / n, 4),
-        "primary_code_exact_match": round(totals["primary_code"] / n, 4),
-        "code_list_exact_match": round(totals["codes"] / n, 4),
-        "modifier_exact_match": round(totals["modifiers"] / n, 4),
-        "finding_assertion_accuracy": round(totals["finding_correct"] / totals["finding_total"], 4)
-        if totals["finding_total"] else 1.0,
-        "spurious_findings": totals["finding_spurious"],
-        "disagreements": disagreements,
-    }
+    def figures(self, n: int) -> dict[str, Any]:
+        elements = {}
+        for element_id in ELEMENT_IDS:
+            c = self.confusion[element_id]
+            precision, recall, f1 = _prf(c["tp"], c["fp"], c["fn"])
+            elements[element_id] = {**c, "precision": precision, "recall": recall, "f1": f1,
+                                    "status_accuracy": round(self.status_exact[element_id] / n, 4)}
+        totals = self.totals
+        return {
+            "notes": n,
+            "elements": elements,
+            "macro_f1": round(sum(e["f1"] for e in elements.values()) / len(elements), 4),
+            "min_element_f1": min(e["f1"] for e in elements.values()),
+            "procedure_status_accuracy": round(totals["procedure"] / n, 4),
+            "region_exact_match": round(totals["regions"] / n, 4),
+            "primary_code_exact_match": round(totals["primary_code"] / n, 4),
+            "code_list_exact_match": round(totals["codes"] / n, 4),
+            "modifier_exact_match": round(totals["modifiers"] / n, 4),
+            "finding_assertion_accuracy": round(totals["finding_correct"] / totals["finding_total"], 4)
+            if totals["finding_total"] else 1.0,
+            "spurious_findings": totals["finding_spurious"],
+            "disagreements": self.disagreements,
+        }
 
 
 def _compare(totals: dict[str, int], key: str, note: str, field: str, expected: Any, got: Any,
