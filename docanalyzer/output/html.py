@@ -421,9 +421,29 @@ def _query_html(question: str) -> str:
 def render_note(report: Report, text: str | None, index: int) -> str:
     """The ``<article>`` of one note (``index`` is its 1-based position in the batch)."""
     prefix = f"n{index}"
+    out: list[str] = [_note_head(report, text, prefix, index), _facts(report)]
+    if report.errors:
+        out.append('<div class="banner err" role="note"><strong>This note could not be analyzed.</strong></div>')
+        out.append('<ul class="err-list">' + "".join(
+            f"<li><code>{esc(e.code)}</code> {esc(e.message)}</li>" for e in report.errors) + "</ul></article>")
+        return "".join(out)
+    out.append(_banners(report))
+    spans, by_offsets = collect_spans(report, text, prefix) if text is not None else ([], {})
+    out.append('<div class="grid"><div class="col">')
+    out.append(_checklist_section(report, prefix, by_offsets))
+    out.append(_necessity_section(report, prefix))
+    out.append(_codes_section(report, prefix, by_offsets))
+    out.append(_findings_section(report, prefix))
+    out.append(_queries_section(report, prefix))
+    out.append("</div>")
+    out.append(_text_section(text, spans, prefix))
+    out.append("</div></article>\n")
+    return "".join(out)
+
+
+def _note_head(report: Report, text: str | None, prefix: str, index: int) -> str:
     verdict = report.verdict
-    review = report.code_review
-    out: list[str] = [
+    out = [
         f'<article class="note vb-{verdict}" id="{prefix}" aria-labelledby="{prefix}-h">',
         '<header class="note-head">',
         f'<h2 id="{prefix}-h"><span class="idx">{index}.</span>{esc(report.document_id)}</h2>',
@@ -437,9 +457,13 @@ def render_note(report: Report, text: str | None, index: int) -> str:
     if text is not None and not report.errors:
         out.append(f'<a href="#{prefix}-text">Note text</a>')
     out.append('<a href="#summary">Summary</a></nav></header>')
+    return "".join(out)
 
+
+def _facts(report: Report) -> str:
+    review = report.code_review
     facts = []
-    if verdict != "error":
+    if report.verdict != "error":
         facts += [("Procedure", report.procedure_status.replace("_", " ")),
                   ("Regions", ", ".join(report.regions) or "none")]
         facts.append(("Suggested codes", ", ".join(c.code for c in review.suggested_codes) or "none supported"))
@@ -452,37 +476,41 @@ def render_note(report: Report, text: str | None, index: int) -> str:
     facts.append(("Checklist", f"{report.checklist.id} v{report.checklist.version}"))
     if report.input.chars:
         facts.append(("Length", f"{report.input.chars:,} chars"))
-    out.append('<dl class="facts">' + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts)
-               + "</dl>")
+    return ('<dl class="facts">' + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts)
+            + "</dl>")
 
-    if report.errors:
-        out.append('<div class="banner err" role="note"><strong>This note could not be analyzed.</strong></div>')
-        out.append('<ul class="err-list">' + "".join(
-            f"<li><code>{esc(e.code)}</code> {esc(e.message)}</li>" for e in report.errors) + "</ul></article>")
-        return "".join(out)
+
+def _banners(report: Report) -> str:
+    out = []
     if report.warnings:
         out.append('<div class="banner err" role="note"><strong>Check the original text.</strong><ul>' + "".join(
             f"<li><code>{esc(w.code)}</code> {esc(w.message)}</li>" for w in report.warnings) + "</ul></div>")
-    if verdict == "not_applicable":
+    if report.verdict == "not_applicable":
         out.append('<div class="banner na" role="note"><strong>Checklist does not apply.</strong> '
                    f"{esc(VERDICT_HELP['not_applicable'])} The elements below are shown for reference.</div>")
+    return "".join(out)
 
-    spans, by_offsets = collect_spans(report, text, prefix) if text is not None else ([], {})
-    out.append('<div class="grid"><div class="col">')
-    out.append(f'<section aria-labelledby="{prefix}-cl"><h3 id="{prefix}-cl">Checklist</h3>'
-               '<table class="checklist"><thead><tr><th scope="col"><span class="sr">Status mark</span></th>'
-               '<th scope="col">Element</th><th scope="col">Status</th><th scope="col">Evidence</th></tr></thead>'
-               "<tbody>")
-    out.extend(_element_row(element, prefix, by_offsets) for element in report.elements)
-    out.append("</tbody></table></section>")
 
-    if report.medical_necessity is not None:
-        necessity = report.medical_necessity
-        state = '<b class="met">met</b>' if necessity.met else '<b class="unmet">not met</b>'
-        out.append(f'<section aria-labelledby="{prefix}-mn"><h3 id="{prefix}-mn">Medical necessity</h3>'
-                   f'<p class="mn">{state}. {esc(necessity.explanation)}</p></section>')
+def _checklist_section(report: Report, prefix: str, by_offsets: dict) -> str:
+    return (f'<section aria-labelledby="{prefix}-cl"><h3 id="{prefix}-cl">Checklist</h3>'
+            '<table class="checklist"><thead><tr><th scope="col"><span class="sr">Status mark</span></th>'
+            '<th scope="col">Element</th><th scope="col">Status</th><th scope="col">Evidence</th></tr></thead>'
+            "<tbody>" + "".join(_element_row(element, prefix, by_offsets) for element in report.elements)
+            + "</tbody></table></section>")
 
-    out.append(f'<section aria-labelledby="{prefix}-codes"><h3 id="{prefix}-codes">Codes</h3><div class="codes">')
+
+def _necessity_section(report: Report, prefix: str) -> str:
+    necessity = report.medical_necessity
+    if necessity is None:
+        return ""
+    state = '<b class="met">met</b>' if necessity.met else '<b class="unmet">not met</b>'
+    return (f'<section aria-labelledby="{prefix}-mn"><h3 id="{prefix}-mn">Medical necessity</h3>'
+            f'<p class="mn">{state}. {esc(necessity.explanation)}</p></section>')
+
+
+def _codes_section(report: Report, prefix: str, by_offsets: dict) -> str:
+    review = report.code_review
+    out = [f'<section aria-labelledby="{prefix}-codes"><h3 id="{prefix}-codes">Codes</h3><div class="codes">']
     if not review.suggested_codes:
         out.append('<p class="none">No code is supported by this documentation.</p>')
     for item, kind in [(c, "Code") for c in review.suggested_codes] + [(m, "Modifier") for m in review.modifiers]:
@@ -499,14 +527,20 @@ def render_note(report: Report, text: str | None, index: int) -> str:
                    f"<code>{esc(finding.rule_id)}</code> {esc(finding.message)}"
                    + (f'<div class="chips">{chips}</div>' if chips else "") + "</div>")
     out.append("</div></section>")
+    return "".join(out)
 
-    if report.findings:
-        items = ", ".join(f"{esc(_label(f.concept))} <i>({esc(f.assertion)})</i>" for f in report.findings)
-        out.append(f'<section aria-labelledby="{prefix}-fd"><h3 id="{prefix}-fd">Findings</h3>'
-                   f'<p class="mn">{items}</p></section>')
 
-    out.append(f'<section aria-labelledby="{prefix}-q"><h3 id="{prefix}-q">Physician query drafts '
-               f"({len(report.queries)})</h3>")
+def _findings_section(report: Report, prefix: str) -> str:
+    if not report.findings:
+        return ""
+    items = ", ".join(f"{esc(_label(f.concept))} <i>({esc(f.assertion)})</i>" for f in report.findings)
+    return (f'<section aria-labelledby="{prefix}-fd"><h3 id="{prefix}-fd">Findings</h3>'
+            f'<p class="mn">{items}</p></section>')
+
+
+def _queries_section(report: Report, prefix: str) -> str:
+    out = [f'<section aria-labelledby="{prefix}-q"><h3 id="{prefix}-q">Physician query drafts '
+           f"({len(report.queries)})</h3>"]
     if not report.queries:
         out.append('<p class="none">None needed.</p>')
     names = {e.id: e.name for e in report.elements}
@@ -516,10 +550,13 @@ def render_note(report: Report, text: str | None, index: int) -> str:
         indicators = f'<p class="reason">The note says: {said}</p>' if said else ""
         out.append(f'<div class="query"><h4>{esc(name)} <span class="reason">({esc(query.status)})</span></h4>'
                    f"{indicators}{_query_html(query.question)}</div>")
-    out.append("</section></div>")
+    out.append("</section>")
+    return "".join(out)
 
-    out.append(f'<div class="col"><section id="{prefix}-text" aria-labelledby="{prefix}-th">'
-               f'<h3 id="{prefix}-th">Note text</h3>')
+
+def _text_section(text: str | None, spans: list, prefix: str) -> str:
+    out = [f'<div class="col"><section id="{prefix}-text" aria-labelledby="{prefix}-th">'
+           f'<h3 id="{prefix}-th">Note text</h3>']
     if text is None:
         out.append('<p class="none">Note text not available.</p>')
     else:
@@ -527,7 +564,7 @@ def render_note(report: Report, text: str | None, index: int) -> str:
                    '<span><mark class="inc">evidence, incomplete</mark></span>'
                    '<span><mark class="disc">not counted (negated, hypothetical, history, blank…)</mark></span></p>')
         out.append(f'<pre class="note-text">{highlight(text, spans)}</pre>')
-    out.append("</section></div></div></article>\n")
+    out.append("</section></div>")
     return "".join(out)
 
 
