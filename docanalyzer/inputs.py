@@ -246,24 +246,28 @@ def _jsonl_lines(handle: BinaryIO) -> Iterator[tuple[int, str | None, str | None
     wide = next(((bom, enc) for bom, enc in _BOMS if enc != "utf-8-sig" and start.startswith(bom)), None)
     if wide is not None:
         handle.read(len(wide[0]))
-        text_handle = io.TextIOWrapper(handle, encoding=wide[1], errors="replace", newline="\n")
-        line_no = 0
-        while True:
-            line = text_handle.readline(MAX_FILE_BYTES + 1)
-            if not line:
-                return
-            line_no += 1
-            if len(line) > MAX_FILE_BYTES and not line.endswith("\n"):
-                while line and not line.endswith("\n"):
-                    line = text_handle.readline(1 << 20)
-                yield line_no, None, ErrorCode.TOO_LARGE.value
-                continue
-            yield line_no, line, wide[1]
+        yield from _wide_lines(io.TextIOWrapper(handle, encoding=wide[1], errors="replace", newline="\n"), wide[1])
+    else:
+        yield from _byte_lines(handle)
+
+
+def _wide_lines(text_handle: io.TextIOWrapper, encoding: str) -> Iterator[tuple[int, str | None, str | None]]:
+    """The lines of a file decoded as a whole (UTF-16/32, from its BOM)."""
     line_no = 0
-    while True:
-        raw = handle.readline(MAX_FILE_BYTES + 1)
-        if not raw:
-            return
+    while line := text_handle.readline(MAX_FILE_BYTES + 1):
+        line_no += 1
+        if len(line) > MAX_FILE_BYTES and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = text_handle.readline(1 << 20)
+            yield line_no, None, ErrorCode.TOO_LARGE.value
+            continue
+        yield line_no, line, encoding
+
+
+def _byte_lines(handle: BinaryIO) -> Iterator[tuple[int, str | None, str | None]]:
+    """The lines of a file decoded one by one: UTF-8 (a BOM on the first is dropped), else cp1252."""
+    line_no = 0
+    while raw := handle.readline(MAX_FILE_BYTES + 1):
         line_no += 1
         if len(raw) > MAX_FILE_BYTES and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):
@@ -272,14 +276,16 @@ def _jsonl_lines(handle: BinaryIO) -> Iterator[tuple[int, str | None, str | None
             continue
         if line_no == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8):]
-        for encoding in ("utf-8", "cp1252"):
-            try:
-                yield line_no, raw.decode(encoding), encoding
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            yield line_no, None, ErrorCode.DECODE_FAILED.value
+        yield line_no, *_decode_line(raw)
+
+
+def _decode_line(raw: bytes) -> tuple[str | None, str]:
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None, ErrorCode.DECODE_FAILED.value
 
 
 def _jsonl_records(path: Path) -> Iterator[NoteInput]:
