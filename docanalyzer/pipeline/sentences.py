@@ -50,21 +50,23 @@ def sentence_start_chars(text: str) -> list[int]:
     long_line = 40 if one_case else 50  # the length of a line that was wrapped at a fixed width
     if not one_case:
         starts += [m.start() for m in _FIELD_IN_LINE.finditer(text) if m.start() > 0 and text[m.start() - 1] in " \t"]
-    for match in _LINE_BREAK.finditer(text):
-        previous = match.start() - 1
-        while previous >= 0 and text[previous] in " \t":
-            previous -= 1
-        goes_on = _goes_on(text, previous, match.end(), long_line, one_case)
-        closes = previous >= 0 and text[previous] in _CLOSES_LINE
-        single = match.group().count("\n") == 1
-        wrapped = single and (
-            _answers_the_line_before(text, previous, match.end())
-            or (previous >= 0 and text[previous] == ":")  # a label whose value is on the next line
-            or (not closes and goes_on)
-        )
-        if not wrapped:
-            starts.append(match.end())
+    starts += [match.end() for match in _LINE_BREAK.finditer(text)
+               if not _wrapped_line(text, match, long_line, one_case)]
     return starts
+
+
+def _wrapped_line(text: str, match: re.Match[str], long_line: int, one_case: bool) -> bool:
+    """A single line break inside a sentence: the next line answers this one's field or checkbox, this
+    line is a label whose value is on the next, or the sentence goes on (``_goes_on``)."""
+    if match.group().count("\n") != 1:
+        return False
+    previous = match.start() - 1
+    while previous >= 0 and text[previous] in " \t":
+        previous -= 1
+    if _answers_the_line_before(text, previous, match.end()) or (previous >= 0 and text[previous] == ":"):
+        return True
+    closes = previous >= 0 and text[previous] in _CLOSES_LINE
+    return not closes and _goes_on(text, previous, match.end(), long_line, one_case)
 
 
 def _answers_the_line_before(text: str, previous: int, next_start: int) -> bool:
