@@ -72,23 +72,15 @@ def report_schema() -> StructType:
 
 def _to_spark(node: dict[str, Any], defs: dict[str, Any]) -> DataType:
     t = _spark_types()
-    if "$ref" in node:
-        return _to_spark(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
-    for key in ("anyOf", "oneOf"):
-        if key in node:
-            options = [o for o in node[key] if o.get("type") != "null"]
-            return _to_spark(options[0], defs) if len(options) == 1 else t.StringType()  # a union: JSON text
-    if "allOf" in node and len(node["allOf"]) == 1:
-        return _to_spark(node["allOf"][0], defs)
+    inner = _inner(node, defs)
+    if inner is not None:
+        return _to_spark(inner, defs) if inner else t.StringType()  # (a union of several types: JSON text)
     kind = node.get("type")
     if "enum" in node or "const" in node or kind == "string":
         return t.StringType()
-    if kind == "integer":
-        return t.LongType()
-    if kind == "number":
-        return t.DoubleType()
-    if kind == "boolean":
-        return t.BooleanType()
+    scalars = {"integer": t.LongType, "number": t.DoubleType, "boolean": t.BooleanType}
+    if kind in scalars:
+        return scalars[kind]()
     if kind == "array":
         return t.ArrayType(_to_spark(node.get("items", {}), defs), containsNull=True)
     if kind == "object" and "properties" in node:
@@ -97,6 +89,20 @@ def _to_spark(node: dict[str, Any], defs: dict[str, Any]) -> DataType:
     if kind == "object" and isinstance(node.get("additionalProperties"), dict):
         return t.MapType(t.StringType(), _to_spark(node["additionalProperties"], defs), valueContainsNull=True)
     return t.StringType()
+
+
+def _inner(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any] | None:
+    """What a reference, an optional (``anyOf`` with null) or a one-item ``allOf`` stands for; an empty
+    dict for a real union; None for a node that is its own type."""
+    if "$ref" in node:
+        return defs[node["$ref"].rsplit("/", 1)[-1]]
+    for key in ("anyOf", "oneOf"):
+        if key in node:
+            options = [o for o in node[key] if o.get("type") != "null"]
+            return options[0] if len(options) == 1 else {}
+    if "allOf" in node and len(node["allOf"]) == 1:
+        return node["allOf"][0]
+    return None
 
 
 def _output_fields(names: dict[str, str]) -> list:
