@@ -281,36 +281,50 @@ def _note_text(model, document_id: str, source: str, billed: str | None) -> Note
         attachment = content.attachment
         if attachment is None:
             continue
-        data, content_type = attachment.data, attachment.contentType
-        if data is None and attachment.url:
-            has_payload = True
-            url = str(attachment.url)
-            binary = contained.get(url[1:]) if url.startswith("#") else None
-            if binary is None or getattr(binary, "data", None) is None:
-                problems.append(f"content[{position}] refers to a URL; docanalyzer fetches nothing: "
-                                "embed the note as attachment.data (base64) or a contained Binary")
-                continue
-            data, content_type = binary.data, binary.contentType or content_type
-        if data is None:
+        found = _attachment_payload(attachment, contained, position, problems)
+        has_payload = has_payload or found is not _NO_PAYLOAD
+        if found is None or found is _NO_PAYLOAD:
             continue
-        has_payload = True
+        data, content_type = found
         mime, charset = _content_type(content_type)
         if mime is not None and mime not in _TEXT_TYPES:
             problems.append(f"content[{position}] is {mime}; only text/plain notes are analyzed")
             continue
-        payload = _bytes(data, position)
-        note = note_from_bytes(payload, document_id, source)
-        if charset and note.text is not None:
-            with contextlib.suppress(LookupError, UnicodeDecodeError):  # else keep the fallback decoding
-                note = NoteInput(document_id, payload.decode(charset), source=source, encoding=charset)
-        return NoteInput(note.document_id, note.text, source=note.source, encoding=note.encoding,
-                         billed_code=billed, error_code=note.error_code, error_message=note.error_message)
+        return _decoded(_bytes(data, position), charset, document_id, source, billed)
     if not has_payload and model.text is not None and model.text.div:
         text = xhtml_to_text(str(model.text.div))
         return NoteInput(document_id, text, source=f"{source}.text.div", encoding="utf-8", billed_code=billed)
     if problems:
         raise FhirInputError("; ".join(problems))
     raise FhirInputError("the DocumentReference has no note text: no attachment data and no narrative")
+
+
+_NO_PAYLOAD = object()  # an attachment with neither data nor a URL
+
+
+def _attachment_payload(attachment, contained: dict, position: int, problems: list[str]):
+    """(data, content type) of an attachment: its own data or a contained Binary it points to; None
+    (with the problem noted) for a URL docanalyzer will not fetch; ``_NO_PAYLOAD`` when it has neither."""
+    data, content_type = attachment.data, attachment.contentType
+    if data is None and attachment.url:
+        url = str(attachment.url)
+        binary = contained.get(url[1:]) if url.startswith("#") else None
+        if binary is None or getattr(binary, "data", None) is None:
+            problems.append(f"content[{position}] refers to a URL; docanalyzer fetches nothing: "
+                            "embed the note as attachment.data (base64) or a contained Binary")
+            return None
+        data, content_type = binary.data, binary.contentType or content_type
+    return _NO_PAYLOAD if data is None else (data, content_type)
+
+
+def _decoded(payload: bytes, charset: str | None, document_id: str, source: str, billed: str | None) -> NoteInput:
+    """The note from its bytes: the declared charset when it decodes them, else the files' decoding order."""
+    note = note_from_bytes(payload, document_id, source)
+    if charset and note.text is not None:
+        with contextlib.suppress(LookupError, UnicodeDecodeError):  # else keep the fallback decoding
+            note = NoteInput(document_id, payload.decode(charset), source=source, encoding=charset)
+    return NoteInput(note.document_id, note.text, source=note.source, encoding=note.encoding,
+                     billed_code=billed, error_code=note.error_code, error_message=note.error_message)
 
 
 def _content_type(value: str | None) -> tuple[str | None, str | None]:
