@@ -7,12 +7,7 @@ builds no pipeline; that happens when an ``Analyzer`` is created.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("docanalyzer")
-except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
-    __version__ = "0.0.0+unknown"
+from docanalyzer.version import __version__
 
 __all__ = ["Analyzer", "Report", "__version__", "analyze"]
 

@@ -14,19 +14,17 @@ from pathlib import Path
 
 import spacy
 
-from docanalyzer import __version__
 from docanalyzer.checklist import load_checklist
-from docanalyzer.coding import review_codes
 from docanalyzer.component import DocAnalyzerComponent, build_report
 from docanalyzer.errors import ErrorCode
 from docanalyzer.expansion import expand, map_back
 from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
-from docanalyzer.report import ChecklistRef, ClaimType, InputInfo, Report, ReportError, ReportWarning, Verdict
+from docanalyzer.report import ClaimType, InputInfo, Report, ReportWarning
 from docanalyzer.resolve.mentions import build_view
-from docanalyzer.resolve.procedure import ProcedureAssessment
 from docanalyzer.schemas import ChecklistSpec
+from docanalyzer.short_reports import error_report, screened_report
 from docanalyzer.text_checks import needs_a_person, text_warnings
 
 log = logging.getLogger("docanalyzer")
@@ -140,7 +138,7 @@ class Analyzer:
             inherit = self if checklist is None or str(checklist) == self._checklist_ref else None
             yield from analyze_parallel(items, workers=n_process, checklist=checklist or self._checklist_ref,
                                         billed_code=billed_code, screen=self.screen, analyzer=inherit,
-                                        claim_type=self.claim_type)
+                                        claim_type=self.claim_type, analyzer_class=type(self))
             return
         for index, item in enumerate(items, start=1):
             if isinstance(item, NoteInput):
@@ -158,43 +156,6 @@ def with_text_warnings(report: Report, warnings: list[ReportWarning]) -> Report:
     if needs_a_person(warnings) and report.verdict not in ("error", "not_applicable"):
         update["verdict"] = "needs_review"
     return report.model_copy(update=update)
-
-
-def error_report(document_id: str, checklist: ChecklistSpec, code: ErrorCode, message: str,
-                 info: InputInfo, billed_code: str | None = None, claim_type: ClaimType = "professional") -> Report:
-    """The one result a failed note still gets, so a batch never loses a document."""
-    return _short_report(document_id, checklist, info, billed_code, claim_type, verdict="error",
-                         errors=[ReportError(code=code.value, message=message)])
-
-
-def screened_report(document_id: str, checklist: ChecklistSpec, info: InputInfo,
-                    billed_code: str | None = None, claim_type: ClaimType = "professional") -> Report:
-    """A note with no procedure cue at all: the checklist does not apply; nothing else to evaluate."""
-    return _short_report(document_id, checklist, info, billed_code, claim_type, verdict="not_applicable",
-                         screened_out=True)
-
-
-def _short_report(document_id: str, checklist: ChecklistSpec, info: InputInfo, billed_code: str | None,
-                  claim_type: ClaimType, *, verdict: Verdict, errors: list[ReportError] | None = None,
-                  screened_out: bool = False) -> Report:
-    nothing_done = ProcedureAssessment(status="not_documented", regions=[], intrathecal_access=False,
-                                       c12_puncture=False, ct_read_in_note=False)
-    return Report(
-        document_id=document_id,
-        docanalyzer_version=__version__,
-        checklist=ChecklistRef(id=checklist.id, version=checklist.version, title=checklist.title),
-        procedure_status="not_documented",
-        regions=[],
-        elements=[],
-        findings=[],
-        score=0.0,
-        verdict=verdict,
-        medical_necessity=None,
-        code_review=review_codes(nothing_done, billed_code, claim_type=claim_type),
-        errors=errors or [],
-        screened_out=screened_out,
-        input=info,
-    )
 
 
 @lru_cache(maxsize=4)

@@ -491,8 +491,8 @@ def run_settings(*, checklist: str, billed_code: str | None, claim_type: str, sc
     the shipped files, and of a checklist file given by path), the version, the inputs as absolute paths."""
     import hashlib
 
-    from docanalyzer import __version__
     from docanalyzer.resources import rules_fingerprint
+    from docanalyzer.version import __version__
 
     checklist_ref = checklist
     with contextlib.suppress(OSError):

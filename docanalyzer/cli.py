@@ -31,13 +31,9 @@ EXIT_CODES_HELP = (
 
 def _version(show: bool) -> None:
     if show:
-        from importlib.metadata import PackageNotFoundError, version
+        from docanalyzer.version import __version__
 
-        try:
-            number = version("docanalyzer")
-        except PackageNotFoundError:  # an uninstalled checkout
-            number = "0.0.0+unknown"
-        typer.echo(f"docanalyzer {number}")
+        typer.echo(f"docanalyzer {__version__}")
         raise typer.Exit(0)
 
 

@@ -8,7 +8,6 @@ own span group, so it can be added to someone else's pipeline without touching `
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from docanalyzer import __version__
 from docanalyzer.checklist import checklist_for_code, load_checklist, score_elements
 from docanalyzer.coding import review_codes, suggest_codes
 from docanalyzer.coding.billed import parse_billed
@@ -28,6 +27,7 @@ from docanalyzer.resolve.mentions import NoteView, build_view
 from docanalyzer.resolve.procedure import ProcedureAssessment, assess
 from docanalyzer.rules import load_rules
 from docanalyzer.schemas import ChecklistSpec
+from docanalyzer.version import __version__
 
 REPORT_ATTR = "docanalyzer_report"
 if not Doc.has_extension(REPORT_ATTR):

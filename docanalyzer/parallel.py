@@ -51,7 +51,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherited: bool,
-                 claim_type: str = "professional", parent: int = 0) -> None:
+                 claim_type: str = "professional", parent: int = 0, analyzer_class: type | None = None) -> None:
     global _WORKER, _OPTIONS
     # Ctrl-C goes to the whole process group: the parent alone answers it (one line, no traceback from
     # each worker) and stops the pool between notes. SIGTERM ends a worker silently (the pool itself
@@ -60,9 +60,8 @@ def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherite
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent or os.getppid())
     if not inherited:  # spawned (not forked) workers build their own pipeline once
-        from docanalyzer.analyzer import Analyzer
-
-        _WORKER = Analyzer(checklist, screen=screen, claim_type=claim_type)
+        assert analyzer_class is not None
+        _WORKER = analyzer_class(checklist, screen=screen, claim_type=claim_type)
     _OPTIONS = {"billed_code": billed_code}
 
 
@@ -134,8 +133,8 @@ class _Workers:
 
 def _died_report(item: Item, checklist: str, billed_code: str | None, claim_type: str) -> Report:
     """The result of a note whose worker died twice while analyzing it."""
-    from docanalyzer.analyzer import error_report
     from docanalyzer.checklist import load_checklist
+    from docanalyzer.short_reports import error_report
 
     index, note = item
     spec = load_checklist("62304" if checklist == "auto" else checklist)
@@ -158,17 +157,22 @@ def analyze_parallel(
     screen: bool = True,
     analyzer: object | None = None,
     claim_type: str = "professional",
+    analyzer_class: type | None = None,
 ) -> Iterator[Report]:
     """Yield one report per item, in input order, using ``workers`` processes.
 
     With the fork start method (Linux), an already built ``analyzer`` is inherited by the workers
-    instead of being rebuilt in each of them."""
+    instead of being rebuilt in each of them; otherwise each worker builds an ``analyzer_class``
+    (given by ``Analyzer.analyze_many``: this module does not import the analyzer)."""
     global _WORKER
     inherited = "fork" in mp.get_all_start_methods() and analyzer is not None
     if inherited:
         _WORKER = analyzer
     numbered = enumerate(items, start=1)
-    pool = _Workers(workers, (str(checklist), billed_code, screen, inherited, claim_type, os.getpid()))
+    if analyzer_class is None and analyzer is not None:
+        analyzer_class = type(analyzer)
+    pool = _Workers(workers, (str(checklist), billed_code, screen, inherited, claim_type, os.getpid(),
+                              analyzer_class))
     in_flight: deque[tuple[list[Item], Future]] = deque()
     window = workers * 8  # chunks in flight at most: the input is read as the results go out
     finished = False

@@ -42,10 +42,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
 
-from docanalyzer import __version__
 from docanalyzer.errors import DocAnalyzerError, ErrorCode
 from docanalyzer.inputs import MAX_FILE_BYTES, NoteInput, note_from_bytes
 from docanalyzer.report import Report
+from docanalyzer.version import __version__
 
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
 UCUM_SYSTEM = "http://unitsofmeasure.org"

@@ -35,9 +35,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from docanalyzer import __version__
 from docanalyzer.output.html_pages import NOTES_PER_PAGE, link_to_pages, write_pages
 from docanalyzer.report import ElementResult, Evidence, Report
+from docanalyzer.version import __version__
 
 VERDICTS = ("complete", "needs_query", "deficient", "needs_review", "not_applicable", "error")
 VERDICT_LABEL = {

@@ -32,7 +32,6 @@ except ImportError as exc:  # pragma: no cover - only without the extra
 
     raise ImportError(SERVER_EXTRA_HINT) from exc
 
-from docanalyzer import __version__
 from docanalyzer.analyzer import Analyzer
 from docanalyzer.checklist import load_checklist
 from docanalyzer.inputs import NoteInput
@@ -55,6 +54,7 @@ from docanalyzer.service.models import (
     Readiness,
 )
 from docanalyzer.service.settings import Settings
+from docanalyzer.version import __version__
 
 log = logging.getLogger("docanalyzer.service")
 T = TypeVar("T")
