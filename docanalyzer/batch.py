@@ -43,6 +43,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
+from docanalyzer.output.atomic import fsync_folder
+
 PARTIAL_SUFFIX = ".partial"
 MANIFEST_SUFFIX = ".manifest"
 MANIFEST_VERSION = 1
@@ -411,7 +413,7 @@ class BatchOutput:
         if self.settings is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.manifest)
-        _fsync_folder(self.output.parent)
+        fsync_folder(self.output.parent)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -421,16 +423,6 @@ class BatchOutput:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (best effort: not every platform can open a folder)."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder if str(folder) else ".", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class StdoutOutput:

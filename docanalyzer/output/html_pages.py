@@ -16,6 +16,8 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from docanalyzer.output.atomic import replace_durably
+
 NOTES_PER_PAGE = 100
 _NOTE_LINK = re.compile(r'href="#n(\d+)')
 
@@ -58,10 +60,12 @@ def write_pages(folder: Path, notes: Iterable[str], page: Callable[[int, int, li
         _write(partial / page_name(first), page(first, first + len(batch) - 1, batch))
     if folder.exists():
         shutil.rmtree(folder)
-    os.replace(partial, folder)
+    replace_durably(partial, folder)
 
 
 def _write(path: Path, content: str) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     with os.fdopen(os.open(path, flags, 0o600), "w", encoding="utf-8") as handle:
         handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
