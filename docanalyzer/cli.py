@@ -101,14 +101,15 @@ def analyze(
     from collections import deque
 
     from docanalyzer.batch import count_result
-    from docanalyzer.output.progress import ProgressBar, count_inputs, progress_enabled
+    from docanalyzer.inputs import count_inputs
+    from docanalyzer.output.terminal import progress_bar, progress_enabled
 
     analyzer = _analyzer(checklist, screen, claim_type.value)
     if output is None and sys.stdout is None:  # started with stdout closed (">&-")
         _say("docanalyzer: error: cannot write the results: standard output is closed (use -o FILE)")
         raise typer.Exit(EXIT_OUTPUT)
     show_progress = progress_enabled(sys.stderr, quiet=quiet)
-    progress = ProgressBar(count_inputs(paths) if show_progress else None, enabled=show_progress)
+    progress = progress_bar(count_inputs(paths) if show_progress else None, enabled=show_progress)
     same_terminal = output is None and sys.stdout.isatty()  # erase the bar before printing results
     texts: deque[str | None] = deque()  # HTML shows each note's text; reports come back in input order
     target, inputs = _open_target(paths, output, output_format, resume, texts,
@@ -119,7 +120,7 @@ def analyze(
         counts[key] += value
     try:
         with target as handle, progress:
-            progress.advance(len(target.kept))
+            progress.update(len(target.kept))
             writer = _writer(output_format, handle, resumed=bool(target.kept), output=output, bom=bom,
                              texts=texts, query_threshold=analyzer.checklist.verdicts.query_threshold)
             for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers):
@@ -128,7 +129,7 @@ def analyze(
                     progress.clear()
                 writer.add(report)
                 handle.flush()
-                progress.advance()
+                progress.update()
             progress.close()
             writer.finish()
     except OSError as exc:  # disk full, a closed or full stream: one line, a documented code, nothing lost

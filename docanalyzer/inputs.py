@@ -36,7 +36,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -402,3 +402,31 @@ def _walk(folder: Path) -> Iterator[Path | OSError]:
             if name.endswith(NOTE_SUFFIXES):
                 yield Path(root) / name
     yield from errors
+
+
+def count_inputs(paths: Iterable[str]) -> int | None:
+    """How many notes ``iter_inputs(paths)`` will yield, cheaply (None when it cannot tell).
+
+    Folders are walked for *.txt as ``iter_inputs`` does; *.jsonl files are counted by their
+    non-blank lines (bytes only: nothing is parsed or decoded); stdin counts as one note.
+    """
+    total = 0
+    for raw in paths:
+        if raw == "-":
+            total += 1
+            continue
+        path = Path(raw)
+        try:
+            if path.is_dir():
+                found = sum(
+                    1 for _root, _dirs, files in os.walk(path) for name in files if name.endswith(NOTE_SUFFIXES)
+                )
+                total += max(found, 1)
+            elif path.suffix == ".jsonl" and path.is_file():
+                with path.open("rb") as handle:
+                    total += max(sum(1 for line in handle if line.strip()), 1)
+            else:
+                total += 1
+        except OSError:
+            total += 1
+    return total
