@@ -50,8 +50,14 @@ class RuleFileError(DocAnalyzerError):
 
     code = ErrorCode.RULE_FILE
 
-    def __init__(self, path: str, field: str, problem: str, code: ErrorCode | None = None) -> None:
+    def __init__(self, path: str, field: str, problem: str, code: ErrorCode | None = None, *,
+                 more: list[tuple[str, str]] | None = None) -> None:
+        """``field``/``problem``: the first problem (its line, when known, is part of ``problem``);
+        ``more``: every other one, so a rule author fixes a file in one pass, as with spaCy's configs."""
         self.path = path
         self.field = field
         self.problem = problem
-        super().__init__(f"{path}: field '{field}': {problem}", code)
+        self.problems = [(field, problem), *(more or [])]
+        shown = "; ".join(f"field '{f}': {p}" for f, p in self.problems)
+        count = f"{len(self.problems)} problems: " if len(self.problems) > 1 else ""
+        super().__init__(f"{path}: {count}{shown}", code)

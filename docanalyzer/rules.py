@@ -58,13 +58,44 @@ def _kind(name: str) -> str:
 
 
 def validate(model: type[ModelT], data: object, source: str, code: ErrorCode | None = None) -> ModelT:
-    """Validate ``data`` against ``model``; the first error names the field path."""
+    """Validate ``data`` against ``model``; every problem is reported at once, each with its field path
+    and, where the file can be read again, its line."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "<root>"
-        raise RuleFileError(source, field, first["msg"], code) from None
+        lines = _line_finder(source)
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line = lines(loc)
+            problems.append((".".join(str(part) for part in loc) or "<root>",
+                             error["msg"] + (f" (line {line})" if line else "")))
+        (field, problem), *more = problems
+        raise RuleFileError(source, field, problem, code, more=more) from None
+
+
+def _line_finder(source: str):
+    """A function from a field path to its line in the file ``source`` (None where it cannot tell:
+    a file not on disk, an overlay merged with its base, a path the file does not have)."""
+    try:
+        root = yaml.compose(Path(source).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+        return lambda loc: None
+
+    def line(loc: tuple) -> int | None:
+        node = root
+        for part in loc:
+            if isinstance(node, yaml.MappingNode):
+                node = next((value for key, value in node.value if key.value == str(part)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+            else:
+                node = None
+            if node is None:
+                return None
+        return node.start_mark.line + 1 if node is not None else None
+
+    return line
 
 
 def _check_token_patterns(specs: list[TargetRuleSpec], source: str, vocab: Vocab) -> None:

@@ -228,3 +228,21 @@ def test_bad_label_case_is_rejected() -> None:
     with pytest.raises(RuleFileError) as info:
         validate(TargetRuleFile, data, "targets.json")
     assert info.value.field == "rules.1.category"
+
+
+def test_every_problem_of_a_checklist_is_reported_at_once_with_its_line(tmp_path: Path) -> None:
+    base = yaml.safe_load(pattern_file("checklists", "62304.yaml").read_text(encoding="utf-8"))
+    base["elements"][0]["required"] = "maybe"
+    base["elements"][1]["weight"] = "heavy"
+    path = tmp_path / "two_typos.yaml"
+    path.write_text(yaml.safe_dump(base, sort_keys=False), encoding="utf-8")
+    with pytest.raises(RuleFileError) as caught:
+        load_checklist(path)
+    error = caught.value
+    # both typos at once (the checks that need valid elements follow them)
+    assert [field for field, _ in error.problems][:2] == ["elements.0.required", "elements.1.weight"]
+    assert "problems: field 'elements.0.required'" in error.message
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for _, problem in error.problems[:2]:
+        line = int(problem.rsplit("(line ", 1)[1].rstrip(")"))
+        assert lines[line - 1].strip().startswith(("required:", "weight:"))
