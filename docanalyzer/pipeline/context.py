@@ -16,6 +16,14 @@ from spacy.attrs import SENT_START
 from spacy.tokens import Doc
 
 
+def refuse_unsupported(component: str, options: dict[str, bool]) -> None:
+    """Raise for an option the fast component does not implement (use medspaCy's own component then)."""
+    asked = [name for name, used in options.items() if used]
+    if asked:
+        raise NotImplementedError(f"{component} does not implement {', '.join(asked)}; use medspaCy's own "
+                                  "component for that")
+
+
 def _scope(direction: str, start: int, end: int, sent_start: int, sent_end: int, limit: int | None) -> tuple[int, int]:
     """The same scope medspaCy's ConTextModifier computes from the sentence and the rule's max_scope."""
     direction = direction.lower()
@@ -29,7 +37,20 @@ def _scope(direction: str, start: int, end: int, sent_start: int, sent_end: int,
 
 
 class FocusedConText(ConText):
-    """ConText with one small graph per sentence that holds a target (same edges, linear time)."""
+    """ConText with one small graph per sentence that holds a target (same edges, linear time).
+
+    A drop-in only for what this project uses: targets from a span group, no span attributes, no
+    global ``max_scope`` (a scope never leaves its sentence). Anything else is refused when built,
+    rather than silently ignored; ``tests/test_medspacy_speedups.py`` compares it with stock ConText."""
+
+    def __init__(self, nlp, name: str = "medspacy_context", *, input_span_type: str = "group",
+                 span_attrs: object = None, max_scope: int | None = None, **options) -> None:
+        refuse_unsupported("FocusedConText", {
+            "input_span_type='ents'": input_span_type != "group", "span_attrs": span_attrs is not None,
+            "a global max_scope": max_scope is not None,
+        })
+        super().__init__(nlp, name=name, input_span_type=input_span_type, span_attrs=span_attrs,
+                         max_scope=max_scope, **options)
 
     def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
         spans = list(doc.spans[self.span_group_name]) if self.span_group_name in doc.spans else []

@@ -25,6 +25,7 @@ from medspacy.section_detection.section import Section
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Span
 
+from docanalyzer.pipeline.context import refuse_unsupported
 from docanalyzer.pipeline.fast_matching import doc_text
 
 # The standard shape of a header pattern in sections.json: flags, a line start, an optional
@@ -217,7 +218,25 @@ def paragraph_end(text: str, header_start: int, body_start: int, limit: int, *, 
 
 
 class LeanSectionizer(Sectionizer):
-    """Sets ``doc._.sections`` as medspaCy would (without parents), with the section ends above."""
+    """Sets ``doc._.sections`` as medspaCy would (without parents), with the section ends above.
+
+    Not a drop-in: it adds clinical section ends and headers in running text. What it does not
+    implement (span attributes, parent sections, line and sentence requirements) is refused when
+    built or when such a rule is added, rather than silently ignored."""
+
+    def __init__(self, nlp, name: str = "medspacy_sectionizer", *, span_attrs: object = None,
+                 require_start_line: bool = False, require_end_line: bool = False,
+                 apply_sentence_boundary: bool = False, **options) -> None:
+        refuse_unsupported("LeanSectionizer", {
+            "span_attrs": span_attrs is not None, "require_start_line": require_start_line,
+            "require_end_line": require_end_line, "apply_sentence_boundary": apply_sentence_boundary,
+        })
+        super().__init__(nlp, name=name, span_attrs=span_attrs, **options)
+
+    def add(self, rules) -> None:
+        rules = list(rules) if isinstance(rules, list | tuple) else [rules]
+        refuse_unsupported("LeanSectionizer", {"parent sections": any(getattr(r, "parents", None) for r in rules)})
+        super().add(rules)
 
     ends: dict[str, str]
     inline_ends: dict[str, str]

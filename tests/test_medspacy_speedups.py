@@ -1,0 +1,63 @@
+"""The medspaCy speed-ups are honest (issue 14): FocusedConText gives the same reports as stock
+medspaCy ConText with the same rules on the corpus and the sample notes, and both fast components
+refuse the options they do not implement instead of ignoring them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from medspacy.context import ConText, ConTextRule
+from medspacy.section_detection import SectionRule
+
+from docanalyzer import Analyzer
+from docanalyzer.pipeline.build import SPAN_GROUP
+from docanalyzer.pipeline.context import FocusedConText
+from docanalyzer.pipeline.fast_matching import speed_up
+from docanalyzer.pipeline.sections import LeanSectionizer
+
+REPO = Path(__file__).resolve().parents[1]
+NOTES = sorted((REPO / "sample_notes").glob("*.txt")) + sorted((REPO / "eval" / "corpus").glob("*.txt"))
+
+
+def _stock_context(analyzer: Analyzer) -> ConText:
+    """Stock ConText's graph, with the project's (order-independent) modifier matching: the graph is what
+    FocusedConText changes; the matching is tested on its own in test_match_pruning.py."""
+    context = ConText(analyzer.nlp, name="stock_context", rules=None, span_attrs=None, input_span_type="group",
+                      span_group_name=SPAN_GROUP, prune_on_modifier_overlap=True, prune_on_target_overlap=True)
+    assert speed_up(context, same_span="all")
+    context.add([ConTextRule(literal=spec.literal, category=spec.category, direction=spec.direction,
+                             pattern=spec.pattern, max_scope=spec.max_scope)
+                 for spec in analyzer.component.rules.context.rules])
+    return context
+
+
+def test_focused_context_gives_the_reports_of_stock_context() -> None:
+    fast = Analyzer()
+    stock = Analyzer()
+    stock.component.context = _stock_context(stock)
+    assert isinstance(fast.component.context, FocusedConText) and type(stock.component.context) is ConText
+    differing = [path.name for path in NOTES
+                 if fast.analyze(text := path.read_text(encoding="utf-8")).model_dump()
+                 != stock.analyze(text).model_dump()]
+    assert not differing, f"FocusedConText and stock ConText disagree on {differing}"
+
+
+@pytest.mark.parametrize("options", [{"input_span_type": "ents"}, {"span_attrs": "default"}, {"max_scope": 5}])
+def test_focused_context_refuses_what_it_does_not_implement(analyzer: Analyzer, options: dict) -> None:
+    with pytest.raises(NotImplementedError, match="FocusedConText does not implement"):
+        FocusedConText(analyzer.nlp, name="probe", rules=None, **options)
+
+
+@pytest.mark.parametrize("options", [{"span_attrs": "default"}, {"require_start_line": True},
+                                     {"apply_sentence_boundary": True}])
+def test_lean_sectionizer_refuses_what_it_does_not_implement(analyzer: Analyzer, options: dict) -> None:
+    with pytest.raises(NotImplementedError, match="LeanSectionizer does not implement"):
+        LeanSectionizer(analyzer.nlp, name="probe", rules=None, **options)
+
+
+def test_lean_sectionizer_refuses_parent_sections(analyzer: Analyzer) -> None:
+    sectionizer = LeanSectionizer(analyzer.nlp, name="probe", rules=None, input_span_type="group",
+                                  span_group_name=SPAN_GROUP)
+    with pytest.raises(NotImplementedError, match="parent sections"):
+        sectionizer.add([SectionRule(literal="Findings:", category="findings", parents=["impression"])])
