@@ -48,7 +48,7 @@ def _baseline(texts: list[str]) -> Callable[[], None]:
     from loguru import logger
     from medspacy.target_matcher import TargetRule
 
-    from docanalyzer.rules import load_rules
+    from docanalyzer.rule_files import load_rules
 
     logger.remove()  # PyRuSH logs every token at DEBUG
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer", "medspacy_pyrush", "medspacy_target_matcher",

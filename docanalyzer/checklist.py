@@ -14,7 +14,7 @@ from pathlib import Path
 from docanalyzer.errors import ErrorCode, RuleFileError
 from docanalyzer.report import ElementResult, MedicalNecessity, ProcedureStatus, Verdict
 from docanalyzer.resources import builtin_checklist_ids, pattern_file
-from docanalyzer.rules import parse_data, validate
+from docanalyzer.rule_files import parse_data, validate
 from docanalyzer.schemas import ChecklistOverlay, ChecklistSpec
 
 CREDIT = {"documented": 1.0, "incomplete": 0.5, "missing": 0.0}

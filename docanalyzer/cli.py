@@ -100,9 +100,9 @@ def analyze(
 ) -> None:
     from collections import deque
 
-    from docanalyzer.batch import count_result
     from docanalyzer.inputs import count_inputs
     from docanalyzer.output.terminal import progress_bar, progress_enabled
+    from docanalyzer.partial_output import count_result
 
     analyzer = _analyzer(checklist, screen, claim_type.value)
     if output is None and sys.stdout is None:  # started with stdout closed (">&-")
@@ -155,9 +155,9 @@ def _open_target(paths: list[str], output: Path | None, output_format: OutputFor
                  settings: dict):
     """The output (``-o FILE``: FILE.partial while running, renamed at the end; ``--resume`` keeps its
     complete results) and the inputs still to analyze."""
-    from docanalyzer.batch import BatchError, open_output, run_settings
     from docanalyzer.inputs import iter_inputs
     from docanalyzer.integrations.fhir import expand_fhir_inputs
+    from docanalyzer.partial_output import BatchError, open_output, run_settings
 
     inputs = expand_fhir_inputs(paths, iter_inputs)  # *.fhir.json / FHIR *.json: one note per DocumentReference
     if output_format is OutputFormat.html:

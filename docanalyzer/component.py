@@ -25,7 +25,7 @@ from docanalyzer.resolve.discontinued import apply_waivers, waived_elements
 from docanalyzer.resolve.findings import resolve_findings
 from docanalyzer.resolve.mentions import NoteView, build_view
 from docanalyzer.resolve.procedure import ProcedureAssessment, assess
-from docanalyzer.rules import load_rules
+from docanalyzer.rule_files import load_rules
 from docanalyzer.schemas import ChecklistSpec
 from docanalyzer.version import __version__
 

@@ -15,7 +15,7 @@ from docanalyzer import Analyzer
 from docanalyzer.checklist import load_checklist
 from docanalyzer.errors import ErrorCode, RuleFileError
 from docanalyzer.resources import builtin_checklist_ids, pattern_file
-from docanalyzer.rules import _check_token_patterns, load_rules, parse_data, validate
+from docanalyzer.rule_files import _check_token_patterns, load_rules, parse_data, validate
 from docanalyzer.schemas import ChecklistSpec, ContextRuleFile, TargetRuleFile
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from docanalyzer import Analyzer, Report
 from docanalyzer.checklist import checklist_for_code, load_checklist
-from docanalyzer.coding import rules as code_rules
+from docanalyzer.coding import code_rules
 from docanalyzer.coding.billed import parse_billed
 from docanalyzer.errors import RuleFileError
 

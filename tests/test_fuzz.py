@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from docanalyzer import Analyzer, Report
-from docanalyzer.batch import BatchError, parse_partial
 from docanalyzer.errors import ErrorCode
 from docanalyzer.inputs import NoteInput, iter_inputs, note_from_bytes, without_surrogates
+from docanalyzer.partial_output import BatchError, parse_partial
 
 CODES = {code.value for code in ErrorCode}
 NOTES = [read_original(p) for p in sample_note_paths()]

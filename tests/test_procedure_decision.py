@@ -15,7 +15,7 @@ from conftest import REPO
 from docanalyzer import Analyzer
 from docanalyzer.errors import RuleFileError
 from docanalyzer.report import Report
-from docanalyzer.rules import validate
+from docanalyzer.rule_files import validate
 from docanalyzer.schemas import ProcedureDecisionSpec
 
 PROBE = ("LUMBAR MYELOGRAM. Under fluoroscopic guidance L2-3 puncture, 15 mL Omnipaque 180. "
@@ -140,7 +140,7 @@ def test_decision_file_is_strict() -> None:
 
 def test_every_signal_label_is_a_target_label() -> None:
     from docanalyzer.resolve.signals import decision_spec
-    from docanalyzer.rules import load_rules
+    from docanalyzer.rule_files import load_rules
 
     labels = load_rules().labels
     spec = decision_spec()

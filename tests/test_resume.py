@@ -22,7 +22,9 @@ from conftest import read_original, sample_note_paths
 from typer.testing import CliRunner
 
 import docanalyzer.analyzer
-from docanalyzer.batch import (
+from docanalyzer.cli import app
+from docanalyzer.inputs import NoteInput
+from docanalyzer.partial_output import (
     BatchError,
     BatchOutput,
     DoneResult,
@@ -31,8 +33,6 @@ from docanalyzer.batch import (
     skip_done,
     tally,
 )
-from docanalyzer.cli import app
-from docanalyzer.inputs import NoteInput
 
 SAMPLES = sample_note_paths()
 FORMATS = ("jsonl", "csv", "json")
@@ -58,7 +58,7 @@ def lines_of(data: bytes) -> list[bytes]:
 
 def plant_partial(out: Path, data: bytes, fmt: str, inputs: list[str]) -> None:
     """A partial file as a killed run with default options over ``inputs`` leaves it (with its manifest)."""
-    from docanalyzer.batch import manifest_path, run_settings, write_manifest
+    from docanalyzer.partial_output import manifest_path, run_settings, write_manifest
 
     partial_path(out).write_bytes(data)
     settings = run_settings(checklist="auto", billed_code=None, claim_type="professional", screen=True, inputs=inputs)
@@ -95,7 +95,7 @@ def complete_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tupl
 def test_parse_complete_output(complete_outputs, fmt: str) -> None:
     data, ids = complete_outputs[fmt]
     found = parse_partial(lines_of(data), fmt)
-    from docanalyzer.batch import stored_id
+    from docanalyzer.partial_output import stored_id
 
     assert [r.document_id for r in found.results] == [stored_id(i, fmt) for i in ids]
     assert [r.failed for r in found.results] == [False] * 7 + [True]
@@ -374,7 +374,7 @@ def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(runner: CliRunn
     assert run(runner, *notes, "-f", fmt, "-o", str(reference)).exit_code == 0
     assert out.read_bytes() == reference.read_bytes()
     found = parse_partial(lines_of(out.read_bytes()), fmt).results
-    from docanalyzer.batch import stored_id
+    from docanalyzer.partial_output import stored_id
 
     assert [r.document_id for r in found] == [stored_id(n, fmt) for n in notes]  # complete, in order, no duplicate
 
@@ -384,9 +384,9 @@ def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(runner: CliRunn
 def _partial_of(tmp_path: Path, folder: Path, fmt: str, keep: int, **options) -> Path:
     """A partial file as a killed run leaves it: ``keep`` results and the manifest of its settings."""
     from docanalyzer.analyzer import Analyzer
-    from docanalyzer.batch import run_settings
     from docanalyzer.inputs import iter_inputs
     from docanalyzer.output.tabular import csv_header, to_csv_row, to_jsonl
+    from docanalyzer.partial_output import run_settings
 
     settings = run_settings(checklist="auto", billed_code=options.get("billed_code"), claim_type="professional",
                             screen=True, inputs=[str(folder)])

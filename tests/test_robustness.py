@@ -527,7 +527,7 @@ def test_bad_checklist_file_exits_2_naming_the_file(runner: CliRunner, tmp_path:
 def test_bad_target_rule_files_name_the_file_and_field(tmp_path: Path, rules: list, field: str) -> None:
     from spacy.vocab import Vocab
 
-    from docanalyzer.rules import _check_token_patterns, parse_data, validate
+    from docanalyzer.rule_files import _check_token_patterns, parse_data, validate
     from docanalyzer.schemas import TargetRuleFile
 
     path = tmp_path / "targets.json"
@@ -542,7 +542,7 @@ def test_bad_target_rule_files_name_the_file_and_field(tmp_path: Path, rules: li
 
 @pytest.mark.parametrize("content", ["", "{not json", "\ufeff{}"], ids=["empty", "malformed", "bom"])
 def test_unparsable_rule_files_name_the_file(tmp_path: Path, content: str) -> None:
-    from docanalyzer.rules import parse_data, validate
+    from docanalyzer.rule_files import parse_data, validate
     from docanalyzer.schemas import TargetRuleFile
 
     path = tmp_path / "targets.json"

@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 from docanalyzer.coding.billed import parse_billed
+from docanalyzer.coding.code_rules import run_rules
 from docanalyzer.coding.modifiers import suggest_modifiers
-from docanalyzer.coding.rules import run_rules
 from docanalyzer.coding.suggest import suggest_codes
 from docanalyzer.report import ClaimType, CodeReview, ElementResult
 from docanalyzer.resolve.mentions import NoteView

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from docanalyzer.report import Evidence, Region, SuggestedCode
 from docanalyzer.resolve.procedure import ProcedureAssessment
 from docanalyzer.resources import pattern_file
-from docanalyzer.rules import parse_data, validate
+from docanalyzer.rule_files import parse_data, validate
 
 MYELOGRAM_CODE = {"cervical": "62302", "thoracic": "62303", "lumbosacral": "62304"}
 SI_ONLY_CODE = {"cervical": "72240", "thoracic": "72255", "lumbosacral": "72265"}

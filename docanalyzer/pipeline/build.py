@@ -13,7 +13,7 @@ from docanalyzer.pipeline.context import FocusedConText
 from docanalyzer.pipeline.fast_matching import speed_up
 from docanalyzer.pipeline.sections import InlineHeaders, LeanSectionizer
 from docanalyzer.resolve.mentions import SPAN_GROUP
-from docanalyzer.rules import RuleSet
+from docanalyzer.rule_files import RuleSet
 
 
 def quiet_third_party_logs() -> None:

@@ -15,7 +15,7 @@ from docanalyzer.report import Evidence
 from docanalyzer.resolve.evidence_rules import has_near
 from docanalyzer.resolve.mentions import Mention, NoteView
 from docanalyzer.resources import pattern_file
-from docanalyzer.rules import parse_data, validate
+from docanalyzer.rule_files import parse_data, validate
 from docanalyzer.schemas import MentionRule, ProcedureDecisionSpec
 
 DECISION_FILE = "procedure_decision.yaml"

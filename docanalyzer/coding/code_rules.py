@@ -18,7 +18,7 @@ from docanalyzer.resolve.mentions import NoteView
 from docanalyzer.resolve.patient_age import patient_age_years
 from docanalyzer.resolve.procedure import ProcedureAssessment, current
 from docanalyzer.resources import pattern_file
-from docanalyzer.rules import parse_data, validate
+from docanalyzer.rule_files import parse_data, validate
 
 COMPLETE = frozenset({"62302", "62303", "62304", "62305"})
 SI_ONLY = frozenset({"72240", "72255", "72265", "72270"})
