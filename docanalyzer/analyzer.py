@@ -14,8 +14,9 @@ from pathlib import Path
 
 import spacy
 
+from docanalyzer.assemble import build_report
 from docanalyzer.checklist import load_checklist
-from docanalyzer.component import DocAnalyzerComponent, build_report
+from docanalyzer.component import DocAnalyzerComponent
 from docanalyzer.errors import ErrorCode
 from docanalyzer.expansion import expand, map_back
 from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
