@@ -61,7 +61,7 @@ _FIELD_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z])")
 # or with an invisible character inside it ("Omni\u200bpaque", "my\u00adelogram") still reads as the
 # keyword. Every change keeps the text's length (offsets stay the user's).
 INVISIBLE_IN_WORD = re.compile(r"[\u00ad\u200b-\u200d\u2060]")
-_HIDDEN_IN_WORD = re.compile(r"\w+(?:[\u00ad\u200b-\u200d\u2060]+\w+)+")
+HIDDEN_IN_WORD = re.compile(r"\w+(?:[\u00ad\u200b-\u200d\u2060]+\w+)+")
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _LOOKALIKE = dict(zip(
     "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0410\u0412\u0415\u041a\u041c\u041d\u041e"
@@ -80,7 +80,7 @@ def _fold_lookalikes(text: str) -> str:
         return text
     text = text.translate(_FULLWIDTH)
     text = LOOKALIKE_IN_WORD.sub(lambda m: _LOOKALIKE[m.group()], text)
-    return _HIDDEN_IN_WORD.sub(lambda m: _without_hidden(m.group()), text)
+    return HIDDEN_IN_WORD.sub(lambda m: _without_hidden(m.group()), text)
 
 
 def _without_hidden(word: str) -> str:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 
-from docanalyzer.normalize import INVISIBLE_IN_WORD, LOOKALIKE_IN_WORD
+from docanalyzer.normalize import HIDDEN_IN_WORD, INVISIBLE_IN_WORD, LOOKALIKE_IN_WORD
 from docanalyzer.report import ReportWarning
 
 BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_HIDDEN_IN_WORD = re.compile(r"\w[\u00ad\u200b-\u200d\u2060]+\w")
 
 BIDI = "W001_BIDI_CONTROLS"
 MIXED_SCRIPT = "W002_MIXED_SCRIPT"
@@ -37,7 +36,7 @@ def text_warnings(text: str) -> list[ReportWarning]:
         warnings.append(ReportWarning(code=MIXED_SCRIPT, message=(
             f"{mixed} Cyrillic or Greek letter(s) inside Latin words were read as the Latin letters they look "
             "like (a disguised keyword, or a typing slip)")))
-    hidden = len(_HIDDEN_IN_WORD.findall(text)) if INVISIBLE_IN_WORD.search(text) else 0
+    hidden = len(HIDDEN_IN_WORD.findall(text)) if INVISIBLE_IN_WORD.search(text) else 0
     if hidden:
         warnings.append(ReportWarning(code=INVISIBLE, message=(
             f"{hidden} word(s) hold invisible characters (zero-width or soft hyphen); they were read without them")))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -79,6 +79,11 @@ class Facts:
     @property
     def primary(self) -> str:
         return self.suggested[0].code if self.suggested else "no myelography code"
+
+    @cached_property
+    def patient_age(self) -> float | None:
+        """The age the note states (read once per note: two contrast rules ask)."""
+        return patient_age_years(self.view.text) if self.view is not None else None
 
     def values(self, element_id: str) -> dict:
         element = self.elements.get(element_id)
@@ -237,7 +242,7 @@ def omnipaque_140_350(f: Facts) -> list[Hit]:
 
 def _is_a_child(f: Facts) -> float | None:
     """The patient's age when the note says the patient is under 18."""
-    age = patient_age_years(f.view.text) if f.view is not None else None
+    age = f.patient_age
     return age if age is not None and age < ADULT_AGE else None
 
 
