@@ -163,8 +163,8 @@ def _open_target(paths: list[str], output: Path | None, output_format: OutputFor
     if output_format is OutputFormat.html:
         inputs = _remember_texts(inputs, texts)
     try:
-        target = open_output(output, output_format.value, resume=resume, stdout=sys.stdout,
-                             settings=run_settings(inputs=paths, **settings))
+        recorded = run_settings(inputs=paths, **settings) if output is not None else None  # (-o only: the manifest)
+        target = open_output(output, output_format.value, resume=resume, stdout=sys.stdout, settings=recorded)
         return target, target.skip_done(inputs)
     except BatchError as exc:
         raise _fail(exc.message) from None

@@ -342,15 +342,11 @@ class BatchOutput:
         if self.output.is_dir():
             raise BatchError(f"cannot write {self.output}: it is a folder")
         # never through a link planted at FILE.partial: results quote note text (PHI)
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
         try:
-            self._fd: int | None = os.open(self.partial, flags, 0o600)
+            self._fd: int | None = _open_own(self.partial, os.O_RDWR | os.O_CREAT)
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise BatchError(f"refusing to write {self.partial}: it is a symbolic link") from None
             raise BatchError(f"cannot write {self.partial} ({exc.strerror or type(exc).__name__})") from None
         try:
-            _refuse_foreign(self._fd, self.partial)
             if hasattr(os, "fchmod"):
                 os.fchmod(self._fd, 0o600)  # an older partial file may have wider permissions
             if not _lock(self._fd):
@@ -446,6 +442,23 @@ class StdoutOutput:
         return None
 
 
+def _open_own(path: Path, flags: int) -> int:
+    """Open (or create, owner-only) a file of ours, never through a symbolic link planted at ``path``,
+    and refuse one that is not ours (``_refuse_foreign``). Other failures stay ``OSError``."""
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise BatchError(f"refusing to write {path}: it is a symbolic link") from None
+        raise
+    try:
+        _refuse_foreign(fd, path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def _refuse_foreign(fd: int, path: Path) -> None:
     """A partial file must be a plain file of ours with one name: not a device, not another user's
     file, not a hard link to a file elsewhere (writing would truncate and fill it)."""
@@ -500,15 +513,8 @@ def run_settings(*, checklist: str, billed_code: str | None, claim_type: str, sc
 
 def write_manifest(path: Path, settings: Mapping[str, Any]) -> None:
     """Written beside the partial file (owner-only, never through a planted link) before any result."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = _open_own(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
-        fd = os.open(path, flags, 0o600)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise BatchError(f"refusing to write {path}: it is a symbolic link") from None
-        raise
-    try:
-        _refuse_foreign(fd, path)
         data = json.dumps({"docanalyzer_manifest": MANIFEST_VERSION, "settings": dict(settings)}, indent=1)
         os.write(fd, data.encode("utf-8") + b"\n")
         os.fsync(fd)
