@@ -27,11 +27,28 @@ REQUIRED = {"id", "style", "variation", "procedure_status", "regions", "elements
             "expected_codes", "expected_modifiers", "billed_code"}
 
 
-OPTIONAL = {"writer", "claim_type", "expected_findings", "no_query_for"}
+OPTIONAL = {"writer", "claim_type", "expected_findings", "no_query_for", "expected_dx"}
 CLAIM_TYPES = {"professional", "facility"}
 FINDING_CATEGORIES = {"under_coded", "over_coded", "modifier_53_missing", "modifier_not_for_claim_type",
                       "modifier_22_unsupported", "contrast_not_intrathecal", "contrast_formulation_unstated",
                       "discontinued_without_documentation", "contrast_dose_over_limit", "modifier_52_unsupported"}
+
+
+def dx_problems(codes: object) -> list[str]:
+    """Problems of an ``expected_dx`` list; codes are checked against the ICD-10-CM set when installed."""
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        return ["expected_dx must be a list of code strings"]
+    found = [] if codes == sorted(set(codes)) else ["expected_dx must be sorted, each code once"]
+    try:
+        import simple_icd_10_cm as icd
+    except ImportError:
+        return found
+    for code in codes:
+        if not icd.is_valid_item(code):
+            found.append(f"expected_dx: {code!r} is not an ICD-10-CM code")
+        elif not icd.is_leaf(code):
+            found.append(f"expected_dx: {code!r} is a category, not a billable code")
+    return found
 
 
 def problems_of(gold_path: Path) -> list[str]:
@@ -49,6 +66,8 @@ def problems_of(gold_path: Path) -> list[str]:
     found += [f"expected_findings: unknown category {c!r}" for c in gold.get("expected_findings", [])
               if c not in FINDING_CATEGORIES]
     found += [f"no_query_for: unknown element {e!r}" for e in gold.get("no_query_for", []) if e not in ELEMENTS]
+    if "expected_dx" in gold:
+        found += dx_problems(gold["expected_dx"])
     if gold.get("id") != gold_path.name.removesuffix(".gold.json"):
         found.append("id must equal the file name without .gold.json")
     if gold.get("procedure_status") not in STATUSES:
