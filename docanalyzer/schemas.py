@@ -293,6 +293,13 @@ class MentionRule(_Strict):
         "a document says what kind of document it is.")
 
 
+class VetoRule(MentionRule):
+    """A sentence-veto rule: the mention's sentence, and the next ``following`` sentences of its section,
+    hold another encounter's study (a quoted report goes on after the sentence that says it is quoted)."""
+
+    following: int = Field(default=0, ge=0, le=6, description="Sentences after the mention, in its section.")
+
+
 class SignalSpec(_Strict):
     """One way a signal shows in a note: mentions matching ``when``, or a built-in signal."""
 
@@ -336,7 +343,7 @@ class ProcedureDecisionSpec(_Strict):
         description="Multiplier of a positive signal by section; 'default' for the rest.")
     thresholds: DecisionThresholds
     signals: list[SignalSpec] = Field(min_length=1)
-    sentence_veto: list[MentionRule] = Field(
+    sentence_veto: list[VetoRule] = Field(
         default_factory=list, description="A positive signal does not count in a sentence holding a mention "
         "found by one of these rules (a past, planned or outside study's details are not this encounter's).")
     outcome: OutcomeSpec

@@ -114,6 +114,24 @@ def test_a_document_that_tells_of_a_myelogram_does_not_report_one(analyzer: Anal
     assert heading_only.procedure_status == "performed"
 
 
+def test_a_study_done_at_another_facility_is_not_this_notes_procedure(analyzer: Analyzer) -> None:
+    """The outside study's details (told over wrapped lines, then quoted for several sentences) do not
+    add up to a myelogram here; the same details told as this encounter's do."""
+    outside = ("CT LUMBAR SPINE - POST-MYELOGRAM\nHistory: leg pain. Intrathecal contrast was given earlier today at\n"
+               "Valley Spine Center (outside facility): lumbar puncture L3-L4 under fluoroscopy, 15 mL Omnipaque 240.\n"
+               "AP and lateral lumbar spot films were taken there. The patient tolerated it well.\n"
+               "Findings: contrast fills the thecal sac. Moderate L4-5 stenosis.\n")
+    report = run(analyzer, outside)
+    assert report.procedure_status == "not_documented", report.procedure_decision
+    assert "study_elsewhere" in [s.id for s in report.procedure_decision.signals]
+    here = outside.replace("earlier today at\nValley Spine Center (outside facility)", "in this department")
+    assert run(analyzer, here).procedure_status == "performed"
+    past = outside.replace("Intrathecal contrast was given earlier today at",
+                           "A previous myelogram was done in 2019 at")
+    assert run(analyzer, "LUMBAR MYELOGRAM\nLP at L2-3 under fluoro, 15 mL Omnipaque 180 intrathecal. "
+               "AP and lateral lumbar images. Impression: L4-5 stenosis.\n" + past).procedure_status == "performed"
+
+
 def test_mentions_excluded_by_section_are_discounted_with_a_reason(analyzer: Analyzer) -> None:
     text = ("LUMBAR MYELOGRAM\nComparison: outside myelogram 2019 through an L4-5 puncture with Omnipaque.\n"
             "Technique: LP under fluoroscopy, 15 mL Isovue-M 200 intrathecal. AP and lateral lumbar images.\n"

@@ -77,7 +77,27 @@ def _near_with(view: NoteView, mention: Mention, labels: list[str], window: int,
 
 
 def _vetoed_sentences(view: NoteView, spec: ProcedureDecisionSpec) -> frozenset[int]:
-    return frozenset(m.sentence for rule in spec.sentence_veto for m in matching(rule, view))
+    """Sentences whose positive evidence belongs to another encounter's study: a veto mention's own
+    sentence and up to ``following`` later sentences that stay in its section."""
+    vetoed: set[int] = set()
+    for rule in spec.sentence_veto:
+        for mention in matching(rule, view):
+            vetoed.update(_cue_sentences(view, mention, rule))
+            for later in range(mention.sentence + 1, mention.sentence + rule.following + 1):
+                if any(other.section != mention.section for other in view.by_sentence.get(later, ())):
+                    break
+                vetoed.add(later)
+    return frozenset(vetoed)
+
+
+def _cue_sentences(view: NoteView, mention: Mention, rule: MentionRule) -> set[int]:
+    """The veto mention's sentence and those of the cues it stands next to (a line wrapped or split
+    between "contrast was given" and "at the outside facility" still speaks of one study)."""
+    sentences = {mention.sentence}
+    for sentence in range(mention.sentence - rule.window, mention.sentence + rule.window + 1):
+        if any(other.label in (rule.near or ()) for other in view.by_sentence.get(sentence, ())):
+            sentences.add(sentence)
+    return sentences
 
 
 def find_signals(
