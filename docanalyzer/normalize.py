@@ -19,8 +19,13 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 # A line break inside a sentence that was wrapped at a fixed width: the line before is long and
 # does not end a sentence or a field, and the next line goes on in lower case or with a number
 # (trailing spaces, or the CR of a CRLF, before the break do not matter), unless that line starts
-# with a field label ("exam: ...", as notes written all in lower case have them).
-_WRAPPED = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}:)")
+# with a field label ("exam: ...", as notes written all in lower case have them). A bullet put before
+# the wrapped part ("... without\n- meaningful relief", as list templates do to every line) goes too,
+# in a note that uses both cases (in one all in lower case, every list item starts in lower case).
+_WRAPPED_LOWER = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}:)")
+_WRAPPED = re.compile(
+    r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n(?:[ \t]*[-*\u2022][ \t]+)?)(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}:)"
+)
 # In a note written all in capitals the case of the next line says nothing: a long line goes on
 # into the next unless that one starts a field or a list item.
 _WRAPPED_CAPITALS = re.compile(
@@ -99,5 +104,8 @@ def normalize(text: str) -> str:
     text = _SPACES.sub(" ", text)
     text = _spoken_punctuation(text)
     text = _FIELD_UNDERSCORE.sub(" ", text)
-    wrapped = _WRAPPED_CAPITALS if not any(c.islower() for c in text) else _WRAPPED
+    if not any(c.islower() for c in text):
+        wrapped = _WRAPPED_CAPITALS
+    else:
+        wrapped = _WRAPPED if any(c.isupper() for c in text) else _WRAPPED_LOWER
     return wrapped.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)

@@ -108,3 +108,26 @@ def test_spoken_punctuation_of_dictation_becomes_marks() -> None:
     assert len(written) == len(said)
     assert "months." in written and "therapy," in written and "period" not in written
     assert normalize("a period of six weeks") == "a period of six weeks"
+
+
+def test_a_field_line_in_capitals_is_a_header_only_where_capitals_say_so(analyzer: Analyzer) -> None:
+    """A note in both cases tells a field ("Sacroiliac joints: degenerative.") from a header in capitals;
+    the same note in capitals must read the same, so a line in capitals with its value on the line is a
+    field there, while a header alone on its line still starts a section."""
+    text = ("CT FINDINGS: L4-5 moderate canal stenosis.\nSacroiliac joints: degenerative.\n"
+            "Visualized retroperitoneum: unremarkable.\n")
+    mixed = category_at(analyzer, text, "degenerative")
+    assert mixed == category_at(analyzer, text.upper(), "DEGENERATIVE")
+    alone = "CT FINDINGS: L4-5 MODERATE CANAL STENOSIS.\nATTESTATION:\nI PERFORMED THE PROCEDURE.\n"
+    assert category_at(analyzer, alone, "PERFORMED") != category_at(analyzer, alone, "STENOSIS")
+
+
+def test_a_bullet_put_before_the_wrapped_part_of_a_sentence_is_read_through() -> None:
+    text = ("- Completed 8 weeks of physical therapy and gabapentin without\n- meaningful relief.\n"
+            "- Pacemaker.\n")
+    normalized = normalize(text)
+    assert len(normalized) == len(text)
+    assert "without   meaningful relief" in normalized.replace("\n", " ")
+    assert "\n- Pacemaker" in normalized  # an item of its own stays one
+    lower = text.lower()
+    assert normalize(lower) == lower  # in a note all in lower case every item starts in lower case

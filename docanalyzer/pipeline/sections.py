@@ -157,6 +157,17 @@ def _field_start(text: str, line_start: int, start: int, *, mixed_case: bool) ->
     return mixed_case and not _capitals_text(before.split()[-1].split("|")[-1])
 
 
+def _field_in_capitals(doc: Doc, text: str, rule: SectionRule, end: int) -> bool:
+    """In a note in one case, "SACROILIAC JOINTS: DEGENERATIVE." is a field, as "Sacroiliac joints:
+    degenerative." is in the same note in both cases: the catch-all header in capitals (a pattern
+    that is case-sensitive) counts there only when it stands alone on its line."""
+    if "(?-i:" not in str(rule.pattern):
+        return False
+    line_end = text.find("\n", doc[end - 1].idx if end else 0)
+    after = text[doc[end - 1].idx + len(doc[end - 1]) : len(text) if line_end < 0 else line_end]
+    return bool(after.strip(" \t:"))
+
+
 def _mixed_case(text: str) -> bool:
     return any(c.islower() for c in text) and any(c.isupper() for c in text)
 
@@ -246,6 +257,8 @@ class LeanSectionizer(Sectionizer):
         text = doc_text(doc)
         rules = {rule.category: rule for rule in matcher.rule_map.values()}
         found = [(matcher.rule_map[self.nlp.vocab.strings[m[0]]], m[1], m[2]) for m in matcher(doc)]
+        if not _mixed_case(text):
+            found = [m for m in found if not _field_in_capitals(doc, text, m[0], m[2])]
         finder: InlineHeaders | None = getattr(self, "inline_headers", None)
         for category, start, end in finder.find(text) if finder else ():
             span = doc.char_span(start, end, alignment_mode="expand")
