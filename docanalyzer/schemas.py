@@ -309,6 +309,8 @@ class SignalSpec(_Strict):
     when: MentionRule | None = None
     builtin: Literal["interpretation"] | None = None
     core: bool = Field(default=False, description="Can make a note a myelogram on its own (with enough score).")
+    unless: list[str] = Field(
+        default_factory=list, description="Signal ids: this signal does not count when one of them is found.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> SignalSpec:
@@ -343,10 +345,22 @@ class ProcedureDecisionSpec(_Strict):
         description="Multiplier of a positive signal by section; 'default' for the rest.")
     thresholds: DecisionThresholds
     signals: list[SignalSpec] = Field(min_length=1)
+    done_needs_one_of: list[list[str]] = Field(
+        default_factory=list, description="Signal-id sets: a note is a myelogram done here only when all the "
+        "signals of one set are found (the puncture, the contrast, or images read), whatever its score.")
     sentence_veto: list[VetoRule] = Field(
         default_factory=list, description="A positive signal does not count in a sentence holding a mention "
         "found by one of these rules (a past, planned or outside study's details are not this encounter's).")
     outcome: OutcomeSpec
+
+    @model_validator(mode="after")
+    def _known_signal_ids(self) -> ProcedureDecisionSpec:
+        known = {s.id for s in self.signals}
+        named = [i for s in self.signals for i in s.unless] + [i for group in self.done_needs_one_of for i in group]
+        unknown = sorted(set(named) - known)
+        if unknown:
+            raise ValueError(f"unknown signal ids: {unknown}")
+        return self
 
     @field_validator("section_weights")
     @classmethod

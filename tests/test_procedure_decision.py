@@ -154,6 +154,30 @@ def test_decision_file_is_strict() -> None:
     data["signals"][0]["when"]["assertions"] = ["maybe"]
     with pytest.raises(RuleFileError, match=r"signals\.0\.when\.assertions"):
         validate(ProcedureDecisionSpec, data, "procedure_decision.yaml")
+    data["signals"][0]["when"]["assertions"] = ["affirmed"]
+    data["done_needs_one_of"] = [["thecal_entry"], ["no_such_signal"]]
+    with pytest.raises(RuleFileError, match="no_such_signal"):
+        validate(ProcedureDecisionSpec, data, "procedure_decision.yaml")
+
+
+def test_named_parts_without_the_study_happening_are_not_a_myelogram_done(analyzer: Analyzer) -> None:
+    """A protocol written before the study names it, its level, agent and fluoroscopy: a score of named
+    parts, but no needle in the thecal sac, no contrast going in and no images read."""
+    protocol = ("LUMBAR MYELOGRAM - PROTOCOL\nLevel: L2-3. Agent: Omnipaque 180, 10 mL. Fluoroscopy: yes. "
+                "Films: AP and lateral.\n")
+    report = run(analyzer, protocol)
+    assert report.procedure_status in {"uncertain", "not_documented"}
+    assert run(analyzer, PROBE).procedure_status == "performed"
+
+
+def test_a_title_naming_another_procedure_owns_an_unnamed_puncture(analyzer: Analyzer) -> None:
+    text = ("CT CISTERNOGRAM\nUnder fluoroscopy a 22 gauge needle entered the thecal sac at L2-3 and 10 mL "
+            "Omnipaque 300 was injected intrathecally. AP and lateral images. Impression: no CSF leak.\n")
+    report = run(analyzer, text)
+    assert report.procedure_status == "not_documented", report.procedure_decision
+    assert "other_procedure_titled" in [s.id for s in report.procedure_decision.signals]
+    named = run(analyzer, "LUMBAR MYELOGRAM AND CT CISTERNOGRAM\n" + text.split("\n", 1)[1])
+    assert "other_procedure_titled" not in [s.id for s in named.procedure_decision.signals]
 
 
 def test_every_signal_label_is_a_target_label() -> None:

@@ -139,11 +139,17 @@ def _decide(view: NoteView, spec: ProcedureDecisionSpec, reading: _Reading,
     if reading.core and aborted and _started(view, reading) and (reading.firm or reading.score >= unsure) \
             and not _images_read(view, reading, interpretation):
         return "attempted"
-    if reading.firm and reading.score >= done:
+    if reading.firm and reading.score >= done and _happened(spec, reading):
         return _how_far(view, spec, reading, interpretation)
     if (reading.firm and (reading.score >= unsure or not reading.against)) or (reading.core and reading.score >= done):
         return "uncertain"
     return "not_documented"
+
+
+def _happened(spec: ProcedureDecisionSpec, reading: _Reading) -> bool:
+    """The note shows the study happening (the puncture, the contrast going in, or images read), not
+    only named with its plan: a high score of named parts alone is not enough."""
+    return not spec.done_needs_one_of or any(set(group) <= reading.ids for group in spec.done_needs_one_of)
 
 
 def _started(view: NoteView, reading: _Reading) -> bool:

@@ -36,6 +36,7 @@ class FoundSignal:
     evidence: list[Evidence] = field(default_factory=list)
     core: bool = False  # can make a note a myelogram on its own (the rule says so)
     full: bool = True  # counted at its rule's full weight (not down-weighted by its section)
+    unless: tuple[str, ...] = ()  # does not count when one of these signals is found
 
 
 def section_weight(spec: ProcedureDecisionSpec, section: str | None) -> float:
@@ -132,5 +133,7 @@ def find_signals(
             continue
         known = found.get(rule.id)
         if known is None or abs(weight) > abs(known.weight):
-            found[rule.id] = FoundSignal(rule.id, rule.description, weight, evidence[:3], rule.core, full)
-    return sorted(found.values(), key=lambda s: -s.weight)
+            found[rule.id] = FoundSignal(rule.id, rule.description, weight, evidence[:3], rule.core, full,
+                                         tuple(rule.unless))
+    kept = [s for s in found.values() if not any(other in found for other in s.unless)]
+    return sorted(kept, key=lambda s: -s.weight)
