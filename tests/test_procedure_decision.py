@@ -97,6 +97,17 @@ def test_evidence_against_is_cited(analyzer: Analyzer, text: str, signal: str) -
     assert signal in {s.id for s in report.procedure_decision.signals}
 
 
+@pytest.mark.parametrize("stop", [
+    "The patient became combative and the examination was ended.",
+    "Exam ended prematurely at patient request.",
+    "Study not completed due to patient motion.",
+])
+def test_a_stop_after_the_contrast_is_attempted_however_it_is_worded(analyzer: Analyzer, stop: str) -> None:
+    text = ("LUMBAR MYELOGRAM\nUnder fluoroscopy a 22 g needle was placed at L2-3 with clear CSF and 10 mL "
+            f"Omnipaque 180 was injected intrathecally.\n{stop}\n")
+    assert run(analyzer, text).procedure_status == "attempted"
+
+
 def test_a_stop_in_the_sentence_that_names_the_myelogram_is_a_stop(analyzer: Analyzer) -> None:
     text = ("LUMBAR MYELOGRAM\nUnder fluoroscopy a 22 gauge needle was placed at L2-3; the test injection was"
             " subdural.\nIMPRESSION: Myelogram aborted after test injections at L2-3; no diagnostic images.\n")
