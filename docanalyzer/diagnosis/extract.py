@@ -23,10 +23,12 @@ _LEVEL = re.compile(
     r"\b([CTLS])\s?(\d{1,2})(?:\s*(?:-|–|/|\bon\b)\s*([CTLS])?\s?(\d{1,2}))?\b(?!\s*(?:mm|cm|%))",
     re.IGNORECASE,
 )
-_LATERALITY = re.compile(r"\b(right|left|bilateral(?:ly)?|both)\b", re.IGNORECASE)
-# Assertions of an overlapping target mention that keep a diagnosis from being coded.
+_LATERALITY = re.compile(r"\b(?i:(right|left|bilat(?:eral(?:ly)?)?|both))\b|\b([RL])\b(?![-/]?\d)")
+# Assertions of an overlapping target mention that keep a diagnosis from being coded (a finding of earlier
+# imaging quoted as current is coded: "historical" is not among them).
 _NOT_CODED = {"negated": "negated", "possible": "uncertain", "hypothetical": "hypothetical",
-              "historical": "historical", "family": "family", "template_blank": "blank field"}
+              "family": "family", "template_blank": "blank field"}
+_SEGMENT_END = re.compile(r"[,;]")
 _PRE_WINDOW = 80
 _NEG_WINDOW = 40
 
@@ -39,7 +41,8 @@ class DxMention:
     start: int
     end: int
     sentence: int
-    regions: tuple[str, ...]  # ICD regions (cervical, thoracic, lumbar, lumbosacral); empty: not stated
+    regions: tuple[str, ...]  # ICD regions (cervical, thoracic, lumbar, lumbosacral); empty: not known
+    region_stated: bool  # False: the regions are the note's default (the myelogram's region)
     levels: tuple[str, ...]
     laterality: str  # right, left, bilateral, unstated
     clause: str  # the clause it sits in (qualifier cues are looked for there)
@@ -57,6 +60,8 @@ class _Compiled:
         self.uncertain_after = _any(cues.uncertain_after)
         self.negated_before = _any(cues.negated_before)
         self.negated_after = _any(cues.negated_after)
+        self.stated_as_present = _any(cues.stated_as_present) if cues.stated_as_present else None
+        self.billing_line = re.compile("|".join(cues.billing_line)) if cues.billing_line else None
         self.excluded_sections = frozenset(cues.excluded_sections)
         self.region_words = {region: _any(words) for region, words in mapping.region_words.items()}
         q = mapping.qualifiers
@@ -150,10 +155,13 @@ def _section(view: NoteView, section_starts: list[int], start: int) -> str | Non
 def _mention(view: NoteView, rx: _Compiled, concept: str, start: int, end: int, sentence: int,
              clause: tuple[int, int], section: str | None, default_region: str | None) -> DxMention:
     clause_text = view.text[clause[0]:clause[1]]
-    levels = levels_in(clause_text)
+    segment = _segment(view.text, clause, start, end)
+    levels = levels_in(segment) or levels_in(clause_text)
     regions = tuple(sorted({region for _, region in levels}))
     if not regions:
-        regions = tuple(sorted(r for r, words in rx.region_words.items() if words.search(clause_text)))
+        regions = tuple(sorted(r for r, words in rx.region_words.items() if words.search(segment))) or \
+            tuple(sorted(r for r, words in rx.region_words.items() if words.search(clause_text)))
+    stated = bool(regions)
     if not regions and default_region:
         regions = (default_region,)
     evidence = Evidence.model_construct(text=view.text[start:end], start=start, end=end, section=section,
@@ -161,16 +169,28 @@ def _mention(view: NoteView, rx: _Compiled, concept: str, start: int, end: int, 
     discounted = _discount(view, rx, start, end, clause, section)
     if discounted:
         evidence = evidence.model_copy(update={"discount_reason": discounted})
-    return DxMention(concept=concept, start=start, end=end, sentence=sentence, regions=regions,
-                     levels=tuple(level for level, _ in levels), laterality=_laterality(clause_text),
+    return DxMention(concept=concept, start=start, end=end, sentence=sentence, regions=regions, region_stated=stated,
+                     levels=tuple(level for level, _ in levels), laterality=_laterality(segment) or
+                     _laterality(clause_text) or "unstated",
                      clause=clause_text, evidence=evidence, discounted=discounted)
 
 
-def _laterality(clause: str) -> str:
-    sides = {m.group(1).lower()[:5] for m in _LATERALITY.finditer(clause)}
-    if sides & {"bilat", "both"} or {"right", "left"} <= sides:
+def _segment(text: str, clause: tuple[int, int], start: int, end: int) -> str:
+    """The part of the clause between the commas around the span: the levels and side said of it."""
+    low = max([m.end() for m in _SEGMENT_END.finditer(text, clause[0], start)], default=clause[0])
+    found = _SEGMENT_END.search(text, end, clause[1])
+    return text[low:found.start() if found else clause[1]]
+
+
+def _laterality(text: str) -> str | None:
+    """right, left or bilateral as said in ``text`` (R/L abbreviations too), or None."""
+    sides = set()
+    for match in _LATERALITY.finditer(text):
+        word = (match.group(1) or match.group(2)).lower()
+        sides.add({"r": "right", "l": "left", "both": "bilat"}.get(word, word[:5]))
+    if "bilat" in sides or {"right", "left"} <= sides:
         return "bilateral"
-    return next(iter(sides)) if sides else "unstated"
+    return next(iter(sides)) if sides else None
 
 
 def _discount(view: NoteView, rx: _Compiled, start: int, end: int, clause: tuple[int, int],
@@ -179,15 +199,21 @@ def _discount(view: NoteView, rx: _Compiled, start: int, end: int, clause: tuple
     assertion, or an uncertainty / negation cue of the mapping in its clause."""
     if section in rx.excluded_sections:
         return f"section {section}"
-    overlapping = [m for m in view.mentions_between(max(0, start - 60), end) if m.start < end and start < m.end]
-    for mention in overlapping:
-        reason = _NOT_CODED.get(mention.assertion)
-        if reason:
-            return reason
+    line_start = view.text.rfind("\n", 0, start) + 1
+    line_end = view.text.find("\n", end)
+    if rx.billing_line is not None and rx.billing_line.search(view.text, line_start,
+                                                              line_end if line_end >= 0 else len(view.text)):
+        return "billing line"
     before = view.text[max(clause[0], start - _PRE_WINDOW):start]
     after = view.text[end:clause[1]]
     if rx.uncertain_before.search(before) or rx.uncertain_after.search(after):
         return "uncertain"
+    present = rx.stated_as_present is not None and rx.stated_as_present.search(before) is not None
+    overlapping = [m for m in view.mentions_between(max(0, start - 60), end) if m.start < end and start < m.end]
+    for mention in overlapping:
+        reason = _NOT_CODED.get(mention.assertion)
+        if reason and not (reason == "uncertain" and present):
+            return reason
     if not overlapping:  # ConText did not see it: the mapping's negation cues, close before it
         near = re.split(r",|\bbut\b|\band\b|\bwith\b", view.text[max(clause[0], start - _NEG_WINDOW):start])[-1]
         if rx.negated_before.search(near) or rx.negated_after.search(after[:_NEG_WINDOW]):

@@ -66,11 +66,14 @@ class QualifierCues(_Strict):
 class AssertionCues(_Strict):
     uncertain_before: list[str]
     uncertain_after: list[str]
+    stated_as_present: list[str] = Field(default_factory=list)
+    billing_line: list[str] = Field(default_factory=list)
     negated_before: list[str]
     negated_after: list[str]
     excluded_sections: list[str] = Field(default_factory=list)
 
-    @field_validator("uncertain_before", "uncertain_after", "negated_before", "negated_after")
+    @field_validator("uncertain_before", "uncertain_after", "stated_as_present", "billing_line", "negated_before",
+                     "negated_after")
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         return _compiles(value)

@@ -44,6 +44,7 @@ class _Candidate:
     concept: str
     facts: dict[str, object]
     evidence: list[Evidence]
+    mention: DxMention
 
 
 def suggest_diagnoses(view: NoteView, mapping: DiagnosisMapping, mentions: list[DxMention]) -> Suggestion:
@@ -62,7 +63,7 @@ def suggest_diagnoses(view: NoteView, mapping: DiagnosisMapping, mentions: list[
                 if rule is None:
                     gaps.append(Gap(concept, "region", mention.evidence))
                     continue
-                candidates.append(_Candidate(rule.code, concept, facts, [mention.evidence]))
+                candidates.append(_Candidate(rule.code, concept, facts, [mention.evidence], mention))
                 unspecified = _unspecified(concept, facts)
                 if unspecified:
                     gaps.append(Gap(concept, unspecified, mention.evidence))
@@ -79,6 +80,7 @@ class _NoteFacts:
         self.by_concept = by_concept
         self.claudication = self._affirmed(self.rx.claudication)
         self.leak_cause = next((cause for cause, rx in self.rx.leak.items() if rx.search(view.text)), "none")
+        self.attributed: set[int] = set()  # ids of radiculopathy mentions coded with their disc
 
     def _affirmed(self, pattern) -> bool:
         """Whether the note states the cue as present (not under a negated/uncertain target mention)."""
@@ -120,13 +122,17 @@ class _NoteFacts:
         return {}
 
     def attributed_radiculopathy(self, herniation: DxMention, region: str | None) -> bool:
-        """A radiculopathy the note ties to this disc: in the same sentence, or a disc named in its own
-        sentence, in the same region."""
-        for radic in self.by_concept.get("radiculopathy", []):
-            same_region = not radic.regions or region in radic.regions
-            if same_region and (radic.sentence == herniation.sentence or self.rx.disc.search(radic.clause)):
-                return True
-        return False
+        """A named radiculopathy (or a sciatica) the note ties to this disc: in its sentence, or in the same
+        region (a root's or a level's; none stated counts as the disc's), as eval/ANNOTATION.md settles it.
+        The radiculopathies so attributed are remembered: they get no code of their own."""
+        found = False
+        for radic in self.by_concept.get("radiculopathy", []) + self.by_concept.get("sciatica", []):
+            if radic.concept == "sciatica" and region not in ("lumbar", "lumbosacral"):
+                continue
+            if radic.sentence == herniation.sentence or not radic.region_stated or region in radic.regions:
+                self.attributed.add(id(radic))
+                found = True
+        return found
 
 
 def _level_fact(mention: DxMention, region: str | None, *, disc: bool) -> dict[str, object]:
@@ -174,7 +180,8 @@ def _outpatient_rules(mapping: DiagnosisMapping, candidates: list[_Candidate], c
     back pain is not coded again; symptoms only when no diagnosis is coded."""
     disc_radic = {c.facts.get("region") for c in candidates
                   if c.concept == "disc_herniation" and c.facts.get("radiculopathy")}
-    kept = [c for c in candidates if not (c.concept == "radiculopathy" and c.facts.get("region") in disc_radic)]
+    kept = [c for c in candidates if not (c.concept == "radiculopathy" and (
+        c.facts.get("region") in disc_radic or id(c.mention) in context.attributed))]
     if any(c.concept == "low_back_pain" for c in kept):
         kept = [c for c in kept if c.concept != "sciatica"]
     kinds = {concept.id: concept.kind for concept in mapping.concepts}
