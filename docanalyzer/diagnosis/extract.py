@@ -30,7 +30,10 @@ _NOT_CODED = {"negated": "negated", "possible": "uncertain", "hypothetical": "hy
               "family": "family", "template_blank": "blank field"}
 _SEGMENT_END = re.compile(r"[,;]")
 _PRE_WINDOW = 80
-_NEG_WINDOW = 40
+_NEG_WINDOW = 50
+_LINE_WINDOW = 120
+_LINE_LABEL = re.compile(r"^[ \t\w|-]{0,12}?((?:[CTLS]\d{1,2}(?:\s*[-/]\s*[CTLS]?\d{1,2})?[ ,&and]*)+):", re.IGNORECASE)
+_JOIN = re.compile(r"^\s*(?:,|and|&|/|to|through|thru|-|–)?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,13 @@ class _Compiled:
         self.uncertain_after = _any(cues.uncertain_after)
         self.negated_before = _any(cues.negated_before)
         self.negated_after = _any(cues.negated_after)
+        self.treated_before = _any(cues.treated_before) if cues.treated_before else None
         self.stated_as_present = _any(cues.stated_as_present) if cues.stated_as_present else None
         self.billing_line = re.compile("|".join(cues.billing_line)) if cues.billing_line else None
         self.excluded_sections = frozenset(cues.excluded_sections)
         self.region_words = {region: _any(words) for region, words in mapping.region_words.items()}
+        self.limb_words = {region: _any(words) for region, words in mapping.limb_words.items()}
+        self.uncertain_line = _any(cues.uncertain_line) if cues.uncertain_line else None
         q = mapping.qualifiers
         self.claudication = _any(q.neurogenic_claudication)
         self.disc = _any(q.disc)
@@ -73,7 +79,10 @@ class _Compiled:
 
 
 def _any(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![\w])", re.IGNORECASE)
+    """Any of the patterns, as whole words (a pattern that starts or ends with a sign, "?", is bounded only
+    on its word side)."""
+    body = "|".join(f"(?:{p})" for p in patterns)
+    return re.compile(r"(?:(?<![\w-])|(?=\W))(?:" + body + r")(?!(?<=\w)\w)", re.IGNORECASE)
 
 
 _COMPILED: dict[int, tuple[DiagnosisMapping, _Compiled]] = {}
@@ -156,11 +165,12 @@ def _mention(view: NoteView, rx: _Compiled, concept: str, start: int, end: int, 
              clause: tuple[int, int], section: str | None, default_region: str | None) -> DxMention:
     clause_text = view.text[clause[0]:clause[1]]
     segment = _segment(view.text, clause, start, end)
-    levels = levels_in(segment) or levels_in(clause_text)
+    levels = _nearest_levels(view.text, clause, start, end) or _line_label_levels(view.text, start)
     regions = tuple(sorted({region for _, region in levels}))
-    if not regions:
-        regions = tuple(sorted(r for r, words in rx.region_words.items() if words.search(segment))) or \
-            tuple(sorted(r for r, words in rx.region_words.items() if words.search(clause_text)))
+    for words, text in ((rx.region_words, segment), (rx.region_words, clause_text), (rx.limb_words, clause_text)):
+        if regions:
+            break
+        regions = tuple(sorted(r for r, pattern in words.items() if pattern.search(text)))
     stated = bool(regions)
     if not regions and default_region:
         regions = (default_region,)
@@ -173,6 +183,32 @@ def _mention(view: NoteView, rx: _Compiled, concept: str, start: int, end: int, 
                      levels=tuple(level for level, _ in levels), laterality=_laterality(segment) or
                      _laterality(clause_text) or "unstated",
                      clause=clause_text, evidence=evidence, discounted=discounted)
+
+
+def _nearest_levels(text: str, clause: tuple[int, int], start: int, end: int) -> tuple[tuple[str, str], ...]:
+    """The levels said of the mention: the run of levels ("L3-4 and L4-5") nearest to it in its clause."""
+    found = [(m.start(), m.end()) for m in _LEVEL.finditer(text, clause[0], clause[1])]
+    if not found:
+        return ()
+    runs: list[list[tuple[int, int]]] = []
+    for span in found:
+        if runs and _JOIN.match(text[runs[-1][-1][1]:span[0]]):
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+
+    def distance(run: list[tuple[int, int]]) -> int:
+        return run[0][0] - end if run[0][0] >= end else max(0, start - run[-1][1])
+
+    nearest = min(runs, key=distance)
+    return tuple(level for a, b in nearest for level in levels_in(text[a:b]))
+
+
+def _line_label_levels(text: str, start: int) -> tuple[tuple[str, str], ...]:
+    """The levels labelling the mention's line ("C6-C7: Disc osteophyte complex. Moderate stenosis ...")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    label = _LINE_LABEL.match(text, line_start, start)
+    return levels_in(label.group(1)) if label else ()
 
 
 def _segment(text: str, clause: tuple[int, int], start: int, end: int) -> str:
@@ -200,10 +236,11 @@ def _discount(view: NoteView, rx: _Compiled, start: int, end: int, clause: tuple
     if section in rx.excluded_sections:
         return f"section {section}"
     line_start = view.text.rfind("\n", 0, start) + 1
-    line_end = view.text.find("\n", end)
-    if rx.billing_line is not None and rx.billing_line.search(view.text, line_start,
-                                                              line_end if line_end >= 0 else len(view.text)):
-        return "billing line"
+    if rx.billing_line is not None and rx.billing_line.search(view.text, max(line_start, clause[0]), start):
+        return "billing line"  # a code typed before the words: a charge line, not documentation
+    if rx.uncertain_line is not None and rx.uncertain_line.search(view.text, max(line_start, start - _LINE_WINDOW),
+                                                                  start):
+        return "listed risk"
     before = view.text[max(clause[0], start - _PRE_WINDOW):start]
     after = view.text[end:clause[1]]
     if rx.uncertain_before.search(before) or rx.uncertain_after.search(after):
@@ -214,8 +251,11 @@ def _discount(view: NoteView, rx: _Compiled, start: int, end: int, clause: tuple
         reason = _NOT_CODED.get(mention.assertion)
         if reason and not (reason == "uncertain" and present):
             return reason
-    if not overlapping:  # ConText did not see it: the mapping's negation cues, close before it
-        near = re.split(r",|\bbut\b|\band\b|\bwith\b", view.text[max(clause[0], start - _NEG_WINDOW):start])[-1]
-        if rx.negated_before.search(near) or rx.negated_after.search(after[:_NEG_WINDOW]):
-            return "negated"
+    # The mapping's negation cues, close before it (ConText may not have seen the words at all).
+    near = re.split(r",|\bbut\b|\band\b|\bwith\b", view.text[max(clause[0], start - _NEG_WINDOW):start])[-1]
+    if rx.negated_before.search(near) or rx.negated_after.search(after[:_NEG_WINDOW]):
+        return "negated"
+    if rx.treated_before is not None and rx.treated_before.search(view.text, max(clause[0], start - _NEG_WINDOW),
+                                                                  start):
+        return "treated (historical)"
     return None

@@ -68,12 +68,14 @@ class AssertionCues(_Strict):
     uncertain_after: list[str]
     stated_as_present: list[str] = Field(default_factory=list)
     billing_line: list[str] = Field(default_factory=list)
+    uncertain_line: list[str] = Field(default_factory=list)
     negated_before: list[str]
     negated_after: list[str]
+    treated_before: list[str] = Field(default_factory=list)
     excluded_sections: list[str] = Field(default_factory=list)
 
-    @field_validator("uncertain_before", "uncertain_after", "stated_as_present", "billing_line", "negated_before",
-                     "negated_after")
+    @field_validator("uncertain_before", "uncertain_after", "stated_as_present", "billing_line", "uncertain_line",
+                     "negated_before", "negated_after", "treated_before")
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         return _compiles(value)
@@ -127,10 +129,11 @@ class DiagnosisMapping(_Strict):
     qualifiers: QualifierCues
     assertion_cues: AssertionCues
     region_words: dict[DxRegion, list[str]]
+    limb_words: dict[DxRegion, list[str]] = Field(default_factory=dict)
     codes: list[CodeRule] = Field(min_length=1)
     queries: QueryTexts
 
-    @field_validator("region_words")
+    @field_validator("region_words", "limb_words")
     @classmethod
     def _region_regexes(cls, words: dict[str, list[str]]) -> dict[str, list[str]]:
         for patterns in words.values():

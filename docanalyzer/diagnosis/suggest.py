@@ -107,9 +107,7 @@ class _NoteFacts:
             return {"radiculopathy": self.attributed_radiculopathy(mention, region),
                     **_level_fact(mention, region, disc=True)}
         if concept == "myelopathy":
-            cause = "disc" if self.rx.disc.search(mention.clause) else \
-                "spondylosis" if self.rx.spondylosis.search(mention.clause) else "none"
-            return {"cause": cause, **_level_fact(mention, region, disc=True)}
+            return {"cause": self.myelopathy_cause(mention, region), **_level_fact(mention, region, disc=True)}
         if concept == "csf_leak":
             own = next((cause for cause, rx in self.rx.leak.items() if rx.search(mention.clause)), None)
             return {"cause": own or self.leak_cause}
@@ -120,6 +118,15 @@ class _NoteFacts:
         if concept in ("sciatica", "leg_pain"):
             return {"laterality": mention.laterality}
         return {}
+
+    def myelopathy_cause(self, mention: DxMention, region: str | None) -> str:
+        """A disc or spondylosis/stenosis named in its sentence; else stenosis stated in its region."""
+        if self.rx.disc.search(mention.clause):
+            return "disc"
+        if self.rx.spondylosis.search(mention.clause):
+            return "spondylosis"
+        stenosis = self.by_concept.get("spinal_stenosis", [])
+        return "spondylosis" if region and any(region in m.regions for m in stenosis) else "none"
 
     def attributed_radiculopathy(self, herniation: DxMention, region: str | None) -> bool:
         """A named radiculopathy (or a sciatica) the note ties to this disc: in its sentence, or in the same
