@@ -242,14 +242,14 @@ def _discount(view: NoteView, rx: _Compiled, start: int, end: int, clause: tuple
                                                                   start):
         return "listed risk"
     before = view.text[max(clause[0], start - _PRE_WINDOW):start]
-    after = view.text[end:clause[1]]
+    stop = _SEGMENT_END.search(view.text, end, clause[1])  # what follows it, up to a comma or semicolon
+    after = view.text[end:stop.start() if stop else clause[1]]
     if rx.uncertain_before.search(before) or rx.uncertain_after.search(after):
         return "uncertain"
-    present = rx.stated_as_present is not None and rx.stated_as_present.search(before) is not None
     overlapping = [m for m in view.mentions_between(max(0, start - 60), end) if m.start < end and start < m.end]
     for mention in overlapping:
         reason = _NOT_CODED.get(mention.assertion)
-        if reason and not (reason == "uncertain" and present):
+        if reason and reason != "uncertain":  # uncertainty: the mapping's cues above, read within the clause
             return reason
     # The mapping's negation cues, close before it (ConText may not have seen the words at all).
     near = re.split(r",|\bbut\b|\band\b|\bwith\b", view.text[max(clause[0], start - _NEG_WINDOW):start])[-1]
