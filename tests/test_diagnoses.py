@@ -348,3 +348,14 @@ def test_evaluate_reports_dx_precision_and_recall(tmp_path: Path, dx: Analyzer):
     figures = evaluate_corpus(tmp_path, dx)["diagnoses"]
     assert (figures["tp"], figures["fp"], figures["fn"]) == (1, 0, 1)
     assert figures["precision"] == 1.0 and figures["recall"] == 0.5
+
+
+@pytest.mark.parametrize(("sentence", "code"), [
+    ("Ventral CSF leak at T11-T12. History of spontaneous intracranial hypotension.", "G96.02"),
+    ("Persistent CSF leak after the lumbar puncture of last week.", "G97.0"),
+    ("Cranial CSF leak with rhinorrhea after sinus surgery.", "G96.08"),
+    ("CSF leak at T7-T8 on the post-myelogram CT.", "G96.00"),  # a post-myelogram CT is no cause
+])
+def test_csf_leak_by_cause_and_site(dx: Analyzer, sentence: str, code: str):
+    text = "EXAM: MYELOGRAM\n" + TECHNIQUE + "IMPRESSION: " + sentence + "\n"
+    assert suggested(dx.analyze(text)) == [code]

@@ -76,6 +76,8 @@ class _Compiled:
         self.spondylosis = _any(q.spondylosis)
         self.leak = {"puncture": _any(q.leak_after_puncture), "spontaneous": _any(q.leak_spontaneous),
                      "surgery": _any(q.leak_after_surgery)}
+        self.leak_cranial = _any(q.leak_cranial) if q.leak_cranial else None
+        self.leak_context = _any(q.leak_context) if q.leak_context else None
 
 
 def _any(patterns: list[str]) -> re.Pattern[str]:

@@ -21,7 +21,7 @@ Laterality = Literal["right", "left", "bilateral", "unstated"]
 Cause = Literal["disc", "spondylosis", "puncture", "spontaneous", "surgery", "none"]
 LEVEL_RE = r"^[CTL]\d{1,2}-[CTLS]\d{1,2}$"
 CODE_RE = r"^[A-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4}$|^[A-Z][0-9][0-9A-Z]$"
-QUALIFIERS = ("region", "level", "laterality", "claudication", "radiculopathy", "cause", "sciatica")
+QUALIFIERS = ("region", "level", "laterality", "claudication", "radiculopathy", "cause", "site", "sciatica")
 DEFAULT_COVERAGE = ("coverage", "myelography.yaml")
 
 
@@ -56,6 +56,8 @@ class QualifierCues(_Strict):
     leak_after_puncture: list[str] = Field(min_length=1)
     leak_spontaneous: list[str] = Field(min_length=1)
     leak_after_surgery: list[str] = Field(min_length=1)
+    leak_cranial: list[str] = Field(default_factory=list)
+    leak_context: list[str] = Field(default_factory=list)
 
     @field_validator("*")
     @classmethod
@@ -92,6 +94,7 @@ class CodeRule(_Strict):
     claudication: bool | None = None
     radiculopathy: bool | None = None
     cause: Cause | None = None
+    site: Literal["spinal", "cranial"] | None = None
     sciatica: bool | None = None
 
     @field_validator("level")

@@ -53,7 +53,7 @@ def suggest_diagnoses(view: NoteView, mapping: DiagnosisMapping, mentions: list[
     by_concept: dict[str, list[DxMention]] = {}
     for mention in coded:
         by_concept.setdefault(mention.concept, []).append(mention)
-    context = _NoteFacts(view, mapping, by_concept)
+    context = _NoteFacts(view, mapping, by_concept, [m.clause for m in mentions if m.concept == "csf_leak"])
     candidates: list[_Candidate] = []
     gaps: list[Gap] = []
     for concept, found in by_concept.items():
@@ -74,12 +74,16 @@ def suggest_diagnoses(view: NoteView, mapping: DiagnosisMapping, mentions: list[
 class _NoteFacts:
     """What a code needs beyond the mention itself: facts stated elsewhere in its sentence or note."""
 
-    def __init__(self, view: NoteView, mapping: DiagnosisMapping, by_concept: dict[str, list[DxMention]]) -> None:
+    def __init__(self, view: NoteView, mapping: DiagnosisMapping, by_concept: dict[str, list[DxMention]],
+                 leak_clauses: list[str]) -> None:
         self.rx = compiled(mapping)
         self.view = view
         self.by_concept = by_concept
         self.claudication = self._affirmed(self.rx.claudication)
-        self.leak_cause = next((cause for cause, rx in self.rx.leak.items() if rx.search(view.text)), "none")
+        # every sentence about a leak, stated as present or not, or about its consequence
+        context = self.rx.leak_context
+        self.leak_clauses = leak_clauses + ([view.text[a:b] for a, b in view.sentence_bounds
+                                             if context.search(view.text, a, b)] if context and leak_clauses else [])
         self.attributed: set[int] = set()  # ids of radiculopathy mentions coded with their disc
 
     def _affirmed(self, pattern) -> bool:
@@ -109,8 +113,7 @@ class _NoteFacts:
         if concept == "myelopathy":
             return {"cause": self.myelopathy_cause(mention, region), **_level_fact(mention, region, disc=True)}
         if concept == "csf_leak":
-            own = next((cause for cause, rx in self.rx.leak.items() if rx.search(mention.clause)), None)
-            return {"cause": own or self.leak_cause}
+            return self.leak_facts(mention)
         if concept == "low_back_pain":
             sciatica = self.by_concept.get("sciatica", [])
             side = next((m.laterality for m in sciatica if m.laterality != "unstated"), "unstated")
@@ -118,6 +121,14 @@ class _NoteFacts:
         if concept in ("sciatica", "leg_pain"):
             return {"laterality": mention.laterality}
         return {}
+
+    def leak_facts(self, mention: DxMention) -> dict[str, object]:
+        """A leak's cause and site: said in its own sentence, else in another sentence about the leak."""
+        cause, cranial = None, False
+        for clause in [mention.clause, *self.leak_clauses]:
+            cause = cause or next((name for name, rx in self.rx.leak.items() if rx.search(clause)), None)
+            cranial = cranial or bool(self.rx.leak_cranial and self.rx.leak_cranial.search(clause))
+        return {"cause": cause or "none", "site": "cranial" if cranial else "spinal"}
 
     def myelopathy_cause(self, mention: DxMention, region: str | None) -> str:
         """A disc or spondylosis/stenosis named in its sentence; else stenosis stated in its region."""

@@ -15,7 +15,7 @@ from docanalyzer.report import BilledDxCheck, DxCode
 
 _QUALIFIER_WORDS = {"region": "region", "level": "level", "laterality": "side",
                     "claudication": "neurogenic claudication", "radiculopathy": "radiculopathy attributed to the disc",
-                    "cause": "cause", "sciatica": "sciatica"}
+                    "cause": "cause", "site": "site", "sciatica": "sciatica"}
 
 
 def check_billed(codes: list[str], suggested: list[DxCode], mentions: list[DxMention],
