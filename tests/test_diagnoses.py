@@ -359,3 +359,9 @@ def test_evaluate_reports_dx_precision_and_recall(tmp_path: Path, dx: Analyzer):
 def test_csf_leak_by_cause_and_site(dx: Analyzer, sentence: str, code: str):
     text = "EXAM: MYELOGRAM\n" + TECHNIQUE + "IMPRESSION: " + sentence + "\n"
     assert suggested(dx.analyze(text)) == [code]
+
+
+def test_a_side_stated_once_wins(dx: Analyzer):
+    text = ("EXAM: LUMBAR MYELOGRAM\nINDICATION: Right leg pain. The leg pain is worse with walking.\n" + TECHNIQUE
+            + "IMPRESSION: Normal lumbar myelogram.\n")
+    assert suggested(dx.analyze(text)) == ["M79.604"]

@@ -195,13 +195,16 @@ def _unspecified(concept: str, facts: dict[str, object]) -> str | None:
 
 def _outpatient_rules(mapping: DiagnosisMapping, candidates: list[_Candidate], context: _NoteFacts) -> list[_Candidate]:
     """A region's radiculopathy is not added to its disc code with radiculopathy; sciatica coded with low
-    back pain is not coded again; symptoms only when no diagnosis is coded."""
+    back pain is not coded again; a side stated once wins over a mention without one; symptoms only when
+    no diagnosis is coded."""
     disc_radic = {c.facts.get("region") for c in candidates
                   if c.concept == "disc_herniation" and c.facts.get("radiculopathy")}
     kept = [c for c in candidates if not (c.concept == "radiculopathy" and (
         c.facts.get("region") in disc_radic or id(c.mention) in context.attributed))]
     if any(c.concept == "low_back_pain" for c in kept):
         kept = [c for c in kept if c.concept != "sciatica"]
+    sided = {c.concept for c in kept if c.facts.get("laterality") not in (None, "unstated")}
+    kept = [c for c in kept if not (c.facts.get("laterality") == "unstated" and c.concept in sided)]
     kinds = {concept.id: concept.kind for concept in mapping.concepts}
     if any(kinds[c.concept] == "diagnosis" for c in kept):
         kept = [c for c in kept if kinds[c.concept] == "diagnosis"]
