@@ -233,16 +233,12 @@ def _laterality(text: str) -> str | None:
 
 def _discount(view: NoteView, rx: _Compiled, start: int, end: int, clause: tuple[int, int],
               section: str | None) -> str | None:
-    """Why the mention is not coded, or None: its section, an overlapping target mention's ConText
-    assertion, or an uncertainty / negation cue of the mapping in its clause."""
-    if section in rx.excluded_sections:
-        return f"section {section}"
-    line_start = view.text.rfind("\n", 0, start) + 1
-    if rx.billing_line is not None and rx.billing_line.search(view.text, max(line_start, clause[0]), start):
-        return "billing line"  # a code typed before the words: a charge line, not documentation
-    if rx.uncertain_line is not None and rx.uncertain_line.search(view.text, max(line_start, start - _LINE_WINDOW),
-                                                                  start):
-        return "listed risk"
+    """Why the mention is not coded, or None: where it sits (a section, a billing line, a list of risks),
+    an overlapping target mention's ConText assertion, or an uncertainty / negation cue of the mapping
+    in its clause."""
+    where = _place_discount(view, rx, start, clause, section)
+    if where:
+        return where
     before = view.text[max(clause[0], start - _PRE_WINDOW):start]
     stop = _SEGMENT_END.search(view.text, end, clause[1])  # what follows it, up to a comma or semicolon
     after = view.text[end:stop.start() if stop else clause[1]]
@@ -260,4 +256,18 @@ def _discount(view: NoteView, rx: _Compiled, start: int, end: int, clause: tuple
     if rx.treated_before is not None and rx.treated_before.search(view.text, max(clause[0], start - _NEG_WINDOW),
                                                                   start):
         return "treated (historical)"
+    return None
+
+
+def _place_discount(view: NoteView, rx: _Compiled, start: int, clause: tuple[int, int],
+                    section: str | None) -> str | None:
+    """A mention in an excluded section, after a code typed on its line, or in a list of risks."""
+    if section in rx.excluded_sections:
+        return f"section {section}"
+    line_start = view.text.rfind("\n", 0, start) + 1
+    if rx.billing_line is not None and rx.billing_line.search(view.text, max(line_start, clause[0]), start):
+        return "billing line"  # a code typed before the words: a charge line, not documentation
+    if rx.uncertain_line is not None and rx.uncertain_line.search(view.text, max(line_start, start - _LINE_WINDOW),
+                                                                  start):
+        return "listed risk"
     return None

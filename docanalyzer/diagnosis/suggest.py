@@ -197,10 +197,7 @@ def _outpatient_rules(mapping: DiagnosisMapping, candidates: list[_Candidate], c
     """A region's radiculopathy is not added to its disc code with radiculopathy; sciatica coded with low
     back pain is not coded again; a side stated once wins over a mention without one; symptoms only when
     no diagnosis is coded."""
-    disc_radic = {c.facts.get("region") for c in candidates
-                  if c.concept == "disc_herniation" and c.facts.get("radiculopathy")}
-    kept = [c for c in candidates if not (c.concept == "radiculopathy" and (
-        c.facts.get("region") in disc_radic or id(c.mention) in context.attributed))]
+    kept = _without_attributed_radiculopathy(candidates, context)
     if any(c.concept == "low_back_pain" for c in kept):
         kept = [c for c in kept if c.concept != "sciatica"]
     sided = {c.concept for c in kept if c.facts.get("laterality") not in (None, "unstated")}
@@ -209,6 +206,17 @@ def _outpatient_rules(mapping: DiagnosisMapping, candidates: list[_Candidate], c
     if any(kinds[c.concept] == "diagnosis" for c in kept):
         kept = [c for c in kept if kinds[c.concept] == "diagnosis"]
     return kept
+
+
+def _without_attributed_radiculopathy(candidates: list[_Candidate], context: _NoteFacts) -> list[_Candidate]:
+    """Radiculopathy coded with its disc (the combination code) gets no code of its own."""
+    disc_radic = {c.facts.get("region") for c in candidates
+                  if c.concept == "disc_herniation" and c.facts.get("radiculopathy")}
+
+    def attributed(candidate: _Candidate) -> bool:
+        return candidate.facts.get("region") in disc_radic or id(candidate.mention) in context.attributed
+
+    return [c for c in candidates if not (c.concept == "radiculopathy" and attributed(c))]
 
 
 def _merged(mapping: DiagnosisMapping, candidates: list[_Candidate]) -> list[DxCode]:
