@@ -11,6 +11,7 @@ from __future__ import annotations
 from docanalyzer.checklist import checklist_for_code, load_checklist, score_elements
 from docanalyzer.coding import review_codes, suggest_codes
 from docanalyzer.coding.billed import parse_billed
+from docanalyzer.diagnosis.review import DxSettings, review_diagnoses
 from docanalyzer.report import ChecklistRef, ClaimType, ElementResult, Evidence, InputInfo, PhysicianQuery, Report
 from docanalyzer.resolve import elements as element_resolver
 from docanalyzer.resolve import evidence_rules
@@ -45,8 +46,11 @@ def build_report(
     billed_code: str | None,
     input_info: InputInfo,
     claim_type: ClaimType = "professional",
+    billed_dx: list[str] | None = None,
+    dx: DxSettings | None = None,
 ) -> Report:
-    """Procedure status -> (checklist choice) -> element resolution -> scoring -> code review.
+    """Procedure status -> (checklist choice) -> element resolution -> scoring -> code review
+    (-> diagnosis review, when ``dx`` wants one for this note).
 
     ``checklist=None`` picks the checklist from the billed code, else from the procedure found."""
     procedure = assess(view, _interpretation_evidence(checklist or load_checklist("62304"), view))
@@ -56,6 +60,11 @@ def build_report(
     waived = waived_elements(checklist, view, procedure)
     elements = apply_waivers(elements, waived)
     scored = score_elements(checklist, elements, procedure.status, waived=set(waived))
+    code_review = review_codes(procedure, billed_code, view=view, elements=elements, claim_type=claim_type)
+    diagnosis_review = None
+    if dx is not None and dx.wanted(billed_dx):
+        diagnosis_review, dx_findings = review_diagnoses(view, procedure, list(billed_dx or []), checklist.id, dx)
+        code_review = code_review.model_copy(update={"findings": [*code_review.findings, *dx_findings]})
     return Report(
         document_id=document_id,
         docanalyzer_version=__version__,
@@ -69,11 +78,12 @@ def build_report(
         score=scored.score,
         verdict=scored.verdict,
         medical_necessity=scored.necessity,
-        code_review=review_codes(procedure, billed_code, view=view, elements=elements, claim_type=claim_type),
+        code_review=code_review,
         queries=(draft_queries(checklist, elements, procedure, view, waived=set(waived))
                  if procedure.status != "not_documented" else []),
         errors=[],
         input=input_info,
+        diagnosis_review=diagnosis_review,
     )
 
 

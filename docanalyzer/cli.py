@@ -97,14 +97,26 @@ def analyze(
     workers: Annotated[int, typer.Option(help="Worker processes (results stay in input order).", min=1)] = 1,
     screen: Annotated[bool, typer.Option(
         "--screen/--no-screen", help="Skip full analysis of notes with no myelogram/intrathecal/contrast cue.")] = True,
+    billed_dx: Annotated[str | None, typer.Option(
+        "--billed-dx", help="ICD-10-CM diagnosis codes on the claim, comma-separated (M48.062,M54.16): each is "
+        "checked against the code set and the note. A JSONL record's billed_dx wins.")] = None,
+    diagnoses: Annotated[bool, typer.Option(
+        "--diagnoses", help="Review ICD-10-CM diagnoses on every note (suggested codes with evidence), not only "
+        "on notes with billed diagnoses.")] = False,
+    coverage: Annotated[Path | None, typer.Option(
+        "--coverage", help="Covered-diagnosis list (YAML, patterns/coverage/myelography.yaml format; default: "
+        "that illustrative list).", exists=True, dir_okay=False)] = None,
 ) -> None:
     from collections import deque
 
-    from docanalyzer.inputs import count_inputs
+    from docanalyzer.inputs import count_inputs, parse_billed_dx
     from docanalyzer.output.terminal import progress_bar, progress_enabled
     from docanalyzer.partial_output import count_result
 
-    analyzer = _analyzer(checklist, screen, claim_type.value)
+    dx_codes = parse_billed_dx(billed_dx)
+    if isinstance(dx_codes, str):
+        raise _fail(f"--billed-dx: {dx_codes}")
+    analyzer = _analyzer(checklist, screen, claim_type.value, diagnoses=diagnoses, coverage=coverage)
     if output is None and sys.stdout is None:  # started with stdout closed (">&-")
         _say("docanalyzer: error: cannot write the results: standard output is closed (use -o FILE)")
         raise typer.Exit(EXIT_OUTPUT)
@@ -114,7 +126,9 @@ def analyze(
     texts: deque[str | None] = deque()  # HTML shows each note's text; reports come back in input order
     target, inputs = _open_target(paths, output, output_format, resume, texts,
                                   settings={"checklist": checklist, "billed_code": billed_code,
-                                            "claim_type": claim_type.value, "screen": screen})
+                                            "claim_type": claim_type.value, "screen": screen,
+                                            "billed_dx": list(dx_codes) if dx_codes else None,
+                                            "diagnoses": diagnoses, "coverage": coverage})
     counts = {"analyzed": 0, "failed": 0, "below": 0}
     for key, value in target.tally(fail_under).items():
         counts[key] += value
@@ -123,7 +137,8 @@ def analyze(
             progress.update(len(target.kept))
             writer = _writer(output_format, handle, resumed=bool(target.kept), output=output, bom=bom,
                              texts=texts, query_threshold=analyzer.checklist.verdicts.query_threshold)
-            for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers):
+            for report in analyzer.analyze_many(inputs, billed_code=billed_code, n_process=workers,
+                                                billed_dx=list(dx_codes) if dx_codes else None):
                 count_result(counts, failed=bool(report.errors), score=report.score, fail_under=fail_under)
                 if same_terminal:
                     progress.clear()
@@ -142,11 +157,12 @@ def analyze(
     _end_of_run(counts, quiet=quiet, fail_under=fail_under, kept=len(target.kept), output=output)
 
 
-def _analyzer(checklist: str, screen: bool, claim_type: str):
+def _analyzer(checklist: str, screen: bool, claim_type: str, *, diagnoses: bool = False,
+              coverage: Path | None = None):
     from docanalyzer.analyzer import Analyzer
 
     try:
-        return Analyzer(checklist, screen=screen, claim_type=claim_type)
+        return Analyzer(checklist, screen=screen, claim_type=claim_type, diagnoses=diagnoses, coverage=coverage)
     except RuleFileError as exc:
         raise _fail(exc.message) from None
 

@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 
 from docanalyzer.assemble import AUTO, build_report
 from docanalyzer.checklist import load_checklist
+from docanalyzer.diagnosis.review import DxSettings
 from docanalyzer.pipeline.build import (
     build_context,
     build_sectionizer,
@@ -63,6 +64,8 @@ class DocAnalyzerComponent:
         checklist: ChecklistSpec | None = None,
         billed_code: str | None = None,
         input_info: InputInfo | None = None,
+        billed_dx: list[str] | None = None,
+        dx: DxSettings | None = None,
     ) -> Report:
         return build_report(
             build_view(doc),
@@ -70,6 +73,8 @@ class DocAnalyzerComponent:
             document_id=document_id,
             billed_code=billed_code,
             input_info=input_info or InputInfo(chars=len(doc.text)),
+            billed_dx=billed_dx,
+            dx=dx,
         )
 
 

@@ -58,8 +58,8 @@ def _evidence(report: Report, element_id: str) -> list[str]:
 
 def evaluate_corpus(gold_dir: Path, analyzer: Analyzer | None = None, *, anonymous: bool = False) -> dict[str, Any]:
     """``anonymous``: the analyzer sees each note as "note-N", so nothing it logs names a held-out note."""
-    analyzer = analyzer or Analyzer()
     pairs = load_gold(gold_dir)
+    analyzer = analyzer or Analyzer(diagnoses=any("expected_dx" in gold for _, gold in pairs))
     tally = _Tally()
     for index, (note, gold) in enumerate(pairs, 1):
         item = read_note_file(note, f"note-{index}" if anonymous else note.stem)
@@ -69,6 +69,7 @@ def evaluate_corpus(gold_dir: Path, analyzer: Analyzer | None = None, *, anonymo
         tally.elements(note.stem, gold, report)
         tally.procedure_and_codes(note.stem, gold, report)
         tally.findings(note.stem, gold, report)
+        tally.diagnoses(note.stem, gold, report)
     return tally.figures(len(pairs))
 
 
@@ -81,6 +82,7 @@ class _Tally:
         self.disagreements: list[dict[str, Any]] = []
         self.totals = {"procedure": 0, "regions": 0, "primary_code": 0, "codes": 0, "modifiers": 0,
                        "finding_total": 0, "finding_correct": 0, "finding_spurious": 0}
+        self.dx = {"notes": 0, "tp": 0, "fp": 0, "fn": 0, "exact": 0}
 
     def elements(self, name: str, gold: dict[str, Any], report: Report) -> None:
         for element_id in ELEMENT_IDS:
@@ -123,6 +125,32 @@ class _Tally:
             self.disagreements.append({"note": name, "field": f"finding:{concept}", "expected": "absent",
                                        "got": got_findings[concept], "evidence": []})
 
+    def diagnoses(self, name: str, gold: dict[str, Any], report: Report) -> None:
+        """Suggested ICD-10-CM codes against ``expected_dx`` (micro counts over codes), for the notes
+        whose gold has it."""
+        if "expected_dx" not in gold:
+            return
+        review = report.diagnosis_review
+        got = {c.code for c in review.suggested} if review is not None else set()
+        expected = set(gold["expected_dx"])
+        self.dx["notes"] += 1
+        self.dx["exact"] += got == expected
+        self.dx["tp"] += len(got & expected)
+        self.dx["fp"] += len(got - expected)
+        self.dx["fn"] += len(expected - got)
+        for code in sorted(got - expected):
+            self.disagreements.append({"note": name, "field": f"dx:{code}", "expected": "absent", "got": "suggested",
+                                       "evidence": _dx_evidence(report, code)})
+        for code in sorted(expected - got):
+            self.disagreements.append({"note": name, "field": f"dx:{code}", "expected": "suggested", "got": "absent",
+                                       "evidence": []})
+
+    def dx_figures(self) -> dict[str, Any]:
+        dx = self.dx
+        precision, recall, f1 = _prf(dx["tp"], dx["fp"], dx["fn"])
+        return {"notes": dx["notes"], "tp": dx["tp"], "fp": dx["fp"], "fn": dx["fn"], "precision": precision,
+                "recall": recall, "f1": f1, "exact_match": round(dx["exact"] / dx["notes"], 4) if dx["notes"] else None}
+
     def figures(self, n: int) -> dict[str, Any]:
         elements = {}
         for element_id in ELEMENT_IDS:
@@ -144,8 +172,24 @@ class _Tally:
             "finding_assertion_accuracy": round(totals["finding_correct"] / totals["finding_total"], 4)
             if totals["finding_total"] else 1.0,
             "spurious_findings": totals["finding_spurious"],
+            "diagnoses": self.dx_figures(),
             "disagreements": self.disagreements,
         }
+
+
+def _dx_lines(dx: dict[str, Any] | None) -> list[str]:
+    """The suggested-diagnosis figures (only when some gold has ``expected_dx``: older tables stay as they were)."""
+    if not dx or not dx["notes"]:
+        return []
+    return [f"suggested dx (ICD-10-CM):     P {dx['precision']:.3f}  R {dx['recall']:.3f}  F1 {dx['f1']:.3f}"
+            f"   (micro over codes; {dx['notes']} notes, TP {dx['tp']} FP {dx['fp']} FN {dx['fn']};"
+            f" exact list {dx['exact_match']:.3f})"]
+
+
+def _dx_evidence(report: Report, code: str) -> list[str]:
+    review = report.diagnosis_review
+    found = next((c for c in review.suggested if c.code == code), None) if review is not None else None
+    return [f"{e.text!r}@{e.start}" for e in found.evidence[:3]] if found is not None else []
 
 
 def _compare(totals: dict[str, int], key: str, note: str, field: str, expected: Any, got: Any,
@@ -190,6 +234,7 @@ def render_table(result: dict[str, Any], *, aggregate: bool = False) -> str:
         f"modifier exact match:         {result['modifier_exact_match']:.3f}",
         f"finding assertion accuracy:   {result['finding_assertion_accuracy']:.3f}"
         f"   (spurious findings: {result['spurious_findings']})",
+        *_dx_lines(result.get("diagnoses")),
         "",
         f"Disagreements ({len(result['disagreements'])}):",
     ]

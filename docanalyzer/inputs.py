@@ -80,6 +80,7 @@ class NoteInput:
     encoding: str | None = None
     billed_code: str | None = None
     claim_type: Literal["professional", "facility"] | None = None  # None: the analyzer's default
+    billed_dx: tuple[str, ...] | None = None  # the claim's ICD-10-CM codes; None: not given
     error_code: ErrorCode | None = None
     error_message: str | None = None
 
@@ -343,8 +344,31 @@ def _jsonl_record(line: str, line_no: int, fallback_id: str, source: str, encodi
     if claim not in (None, "professional", "facility"):
         return _error(doc_id, source, ErrorCode.NOT_TEXT,
                       f"line {line_no}: claim_type must be 'professional' or 'facility'")
+    billed_dx = parse_billed_dx(record.get("billed_dx"))
+    if isinstance(billed_dx, str):
+        return _error(doc_id, source, ErrorCode.NOT_TEXT, f"line {line_no}: {billed_dx}")
     return NoteInput(doc_id, text, source=source, encoding=encoding,
-                     billed_code=without_surrogates(str(billed)) if billed else None, claim_type=claim)
+                     billed_code=without_surrogates(str(billed)) if billed else None, claim_type=claim,
+                     billed_dx=billed_dx)
+
+
+MAX_BILLED_DX = 50
+_DX_CODE = re.compile(r"^[A-Za-z0-9.]{1,10}$")
+
+
+def parse_billed_dx(value: object) -> tuple[str, ...] | str | None:
+    """A ``billed_dx`` field: a list of codes, or one string "M48.062,M54.16" -> a tuple of codes
+    (None when absent); a problem -> its message (a str), which names no note text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[,;\s]+", value) if part]
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        return "billed_dx must be a list of ICD-10-CM code strings"
+    codes = tuple(code.strip() for code in value if code.strip())
+    if len(codes) > MAX_BILLED_DX or not all(_DX_CODE.match(code) for code in codes):
+        return f"billed_dx holds at most {MAX_BILLED_DX} codes of letters, digits and dots"
+    return codes
 
 
 def _read_stdin() -> NoteInput:

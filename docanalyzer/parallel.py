@@ -51,7 +51,8 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherited: bool,
-                 claim_type: str = "professional", parent: int = 0, analyzer_class: type | None = None) -> None:
+                 claim_type: str = "professional", parent: int = 0, analyzer_class: type | None = None,
+                 billed_dx: list[str] | None = None, analyzer_options: dict | None = None) -> None:
     global _WORKER, _OPTIONS
     # Ctrl-C goes to the whole process group: the parent alone answers it (one line, no traceback from
     # each worker) and stops the pool between notes. SIGTERM ends a worker silently (the pool itself
@@ -61,8 +62,8 @@ def _init_worker(checklist: str, billed_code: str | None, screen: bool, inherite
     _die_with_parent(parent or os.getppid())
     if not inherited:  # spawned (not forked) workers build their own pipeline once
         assert analyzer_class is not None
-        _WORKER = analyzer_class(checklist, screen=screen, claim_type=claim_type)
-    _OPTIONS = {"billed_code": billed_code}
+        _WORKER = analyzer_class(checklist, screen=screen, claim_type=claim_type, **(analyzer_options or {}))
+    _OPTIONS = {"billed_code": billed_code, "billed_dx": billed_dx}
 
 
 def _analyze_chunk(chunk: list[Item]) -> bytes:
@@ -74,9 +75,10 @@ def _analyze_chunk(chunk: list[Item]) -> bytes:
     out = []
     for index, note in chunk:
         if isinstance(note, NoteInput):
-            report = _WORKER.analyze_input(note, billed_code=_OPTIONS["billed_code"])
+            report = _WORKER.analyze_input(note, billed_code=_OPTIONS["billed_code"], billed_dx=_OPTIONS["billed_dx"])
         else:
-            report = _WORKER.analyze(note, document_id=f"doc-{index}", billed_code=_OPTIONS["billed_code"])
+            report = _WORKER.analyze(note, document_id=f"doc-{index}", billed_code=_OPTIONS["billed_code"],
+                                     billed_dx=_OPTIONS["billed_dx"])
         out.append(report.__pydantic_serializer__.to_json(report))  # one line: JSON escapes newlines
     return zlib.compress(b"\n".join(out), 1)
 
@@ -158,6 +160,8 @@ def analyze_parallel(
     analyzer: object | None = None,
     claim_type: str = "professional",
     analyzer_class: type | None = None,
+    billed_dx: list[str] | None = None,
+    analyzer_options: dict | None = None,
 ) -> Iterator[Report]:
     """Yield one report per item, in input order, using ``workers`` processes.
 
@@ -172,7 +176,7 @@ def analyze_parallel(
     if analyzer_class is None and analyzer is not None:
         analyzer_class = type(analyzer)
     pool = _Workers(workers, (str(checklist), billed_code, screen, inherited, claim_type, os.getpid(),
-                              analyzer_class))
+                              analyzer_class, billed_dx, analyzer_options))
     in_flight: deque[tuple[list[Item], Future]] = deque()
     window = workers * 8  # chunks in flight at most: the input is read as the results go out
     finished = False

@@ -486,14 +486,16 @@ def open_output(output: Path | None, output_format: str, *, resume: bool = False
 SETTING_NAMES = {
     "format": "--format", "checklist": "--checklist", "billed_code": "--billed-code", "claim_type": "--claim-type",
     "screen": "--screen/--no-screen", "rules": "the rule files", "version": "the docanalyzer version",
-    "inputs": "the inputs",
+    "inputs": "the inputs", "billed_dx": "--billed-dx", "diagnoses": "--diagnoses", "coverage": "--coverage",
 }
 
 
 def run_settings(*, checklist: str, billed_code: str | None, claim_type: str, screen: bool,
-                 inputs: Iterable[str]) -> dict[str, Any]:
+                 inputs: Iterable[str], billed_dx: list[str] | None = None, diagnoses: bool = False,
+                 coverage: str | Path | None = None) -> dict[str, Any]:
     """What decides a run's results, as the manifest records it: the options, the rules (a hash of
-    the shipped files, and of a checklist file given by path), the version, the inputs as absolute paths."""
+    the shipped files, and of a checklist file given by path), the version, the inputs as absolute paths.
+    The diagnosis options are recorded only when given (a run without them has the manifest it had)."""
     import hashlib
 
     from docanalyzer.resources import rules_fingerprint
@@ -504,11 +506,19 @@ def run_settings(*, checklist: str, billed_code: str | None, claim_type: str, sc
         if Path(checklist).is_file():
             content = Path(checklist).read_bytes()
             checklist_ref = f"{Path(checklist).resolve()}#sha256:{hashlib.sha256(content).hexdigest()[:16]}"
-    return {
+    settings = {
         "checklist": checklist_ref, "billed_code": billed_code, "claim_type": claim_type, "screen": screen,
         "rules": rules_fingerprint(), "version": __version__,
         "inputs": [item if item == "-" else os.path.abspath(item) for item in inputs],
     }
+    if billed_dx:
+        settings["billed_dx"] = list(billed_dx)
+    if diagnoses:
+        settings["diagnoses"] = True
+    if coverage is not None:
+        content = Path(coverage).read_bytes()
+        settings["coverage"] = f"{Path(coverage).resolve()}#sha256:{hashlib.sha256(content).hexdigest()[:16]}"
+    return settings
 
 
 def write_manifest(path: Path, settings: Mapping[str, Any]) -> None:

@@ -111,6 +111,56 @@ class CodeReview(_Frozen):
     findings: list[CodeFinding] = Field(default_factory=list)
 
 
+DxCheckStatus = Literal[
+    "supported", "unsupported", "more_specific_available", "conflicting", "invalid", "not_billable", "not_reviewed"
+]
+
+
+class DxCode(_Frozen):
+    """An ICD-10-CM code the note's own documentation supports, with the text it rests on."""
+
+    code: str = Field(description="ICD-10-CM code with its dot, e.g. M48.062.")
+    description: str = Field(description="Its description in the code set.")
+    concept: str = Field(description="The diagnosis concept of patterns/diagnoses.yaml, e.g. spinal_stenosis.")
+    reason: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class BilledDxCheck(_Frozen):
+    """One diagnosis code on the claim, checked against the code set and the note."""
+
+    code: str = Field(description="The code as given on the claim.")
+    status: DxCheckStatus = Field(
+        description="supported; unsupported (the note does not document it); more_specific_available (a category "
+        "or an unspecified code billed where the note supports a more specific one); conflicting (the note "
+        "documents the condition with another region, laterality or qualifier); invalid (no such code); "
+        "not_billable (a category, not a leaf); not_reviewed (outside the diagnosis families reviewed).")
+    description: str | None = Field(default=None, description="Its description in the code set (null when invalid).")
+    message: str = Field(description="Why this status, in words an auditor can paste.")
+    alternatives: list[str] = Field(default_factory=list, description="Codes the note supports instead.")
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class DxQuery(_Frozen):
+    """A draft query asking the physician for diagnosis specificity (non-leading: no codes, no payment)."""
+
+    concept: str
+    question: str
+    indicators: list[Evidence] = Field(default_factory=list, description="The note text that prompted the query.")
+
+
+class DiagnosisReview(_Frozen):
+    """ICD-10-CM diagnoses: the claim's codes checked, the codes the note supports, payer coverage."""
+
+    code_set: str = Field(description="The ICD-10-CM release the codes were checked against.")
+    billed: list[BilledDxCheck] = Field(default_factory=list, description="The claim's diagnosis codes, in order.")
+    suggested: list[DxCode] = Field(default_factory=list, description="Codes the documentation supports, sorted.")
+    coverage: str | None = Field(default=None, description="The covered-diagnosis list applied (its id), if any.")
+    covered: bool | None = Field(
+        default=None, description="Whether any billed diagnosis is on the covered list (null: no list or no codes).")
+    queries: list[DxQuery] = Field(default_factory=list)
+
+
 class MedicalNecessity(_Frozen):
     met: bool
     missing: list[str] = Field(description="Requirements of the necessity rule not documented.")
@@ -208,6 +258,9 @@ class Report(_Frozen):
         " and elements are not evaluated (empty list).",
     )
     input: InputInfo
+    diagnosis_review: DiagnosisReview | None = Field(
+        default=None, description="ICD-10-CM diagnosis review: present when billed diagnoses are given or the "
+        "review is asked for (--diagnoses); null otherwise.")
 
     def element(self, element_id: str) -> ElementResult:
         """The element with this id (KeyError if the checklist has none)."""

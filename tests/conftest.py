@@ -68,6 +68,13 @@ def all_evidence(report: Report) -> Iterator[tuple[str, Evidence]]:
     for code_finding in report.code_review.findings:
         for ev in code_finding.evidence:
             yield f"code_review.findings[{code_finding.rule_id}].evidence", ev
+    review = report.diagnosis_review
+    for dx_code in review.suggested if review is not None else []:
+        for ev in dx_code.evidence:
+            yield f"diagnosis_review.suggested[{dx_code.code}].evidence", ev
+    for dx_check in review.billed if review is not None else []:
+        for ev in dx_check.evidence:
+            yield f"diagnosis_review.billed[{dx_check.code}].evidence", ev
 
 
 @pytest.fixture(scope="session")

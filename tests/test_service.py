@@ -328,3 +328,18 @@ def test_openapi_property_run(api_schema, label, mode):
     excluded = [positive_data_acceptance] if path == "/v1/analyze/fhir" else []
 
     run()
+
+
+def test_billed_dx_in_requests(client, analyzer):
+    """A request's billed_dx (and a batch note's, which wins) starts the diagnosis review, as in the library."""
+    text = read_original(NOTE_02)
+    response = client.post("/v1/analyze", json={"text": text, "document_id": "n-2", "billed_dx": ["M48.06", "X"]})
+    assert response.status_code == 200
+    assert response.json() == library_json(analyzer, text, document_id="n-2", billed_dx=["M48.06", "X"])
+    statuses = [c["status"] for c in response.json()["diagnosis_review"]["billed"]]
+    assert statuses[1] == "invalid" and statuses[0] in ("not_billable", "more_specific_available")
+    batch = client.post("/v1/analyze/batch", json={"billed_dx": ["M54.16"], "notes": [
+        {"text": text}, {"text": text, "billed_dx": ["M48.062"]}]}).json()["reports"]
+    assert [r["diagnosis_review"]["billed"][0]["code"] for r in batch] == ["M54.16", "M48.062"]
+    bad = client.post("/v1/analyze", json={"text": text, "billed_dx": ["M48.06<script>"]})
+    assert bad.status_code == 422 and "<script>" not in bad.text

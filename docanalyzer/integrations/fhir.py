@@ -12,7 +12,9 @@ becomes exactly one ``NoteInput``; the note text is taken from, in this order:
 
 An attachment that is not plain text (PDF, RTF, HTML...) or that points to an external URL gives
 that document an ``E006_UNSUPPORTED_FORMAT`` result: docanalyzer never fetches anything. The
-billed code is the first CPT coding in ``context.event`` (system ``http://www.ama-assn.org/go/cpt``).
+billed code is the first CPT coding in ``context.event`` (system ``http://www.ama-assn.org/go/cpt``);
+the claim's ICD-10-CM diagnoses come from a Claim in the Bundle or ICD-10-CM codings in
+``context.event`` (``fhir_claims``), for the diagnosis review.
 
 Validation uses the ``fhir.resources`` models (8.x, pydantic v2). That package ships R5 as its
 default and R4B (4.3.0) as a subpackage; it has no plain R4 (4.0.1) models. DocumentReference,
@@ -32,6 +34,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import dataclasses
 import html
 import json
 import re
@@ -44,6 +47,7 @@ from typing import Any, ClassVar
 
 from docanalyzer.errors import DocAnalyzerError, ErrorCode
 from docanalyzer.inputs import MAX_FILE_BYTES, NoteInput, note_from_bytes
+from docanalyzer.integrations.fhir_claims import claim_diagnoses, diagnoses_for, document_diagnoses
 from docanalyzer.report import Report
 from docanalyzer.version import __version__
 
@@ -178,6 +182,7 @@ def parse_fhir(data: Any, *, source: str = "request", max_documents: int | None 
     an external URL, binary data) are that document's error result instead, so a Bundle is never
     lost because of one entry."""
     Bundle, DocumentReference, _, _ = _models()
+    claims: dict[str, tuple[str, ...]] = {}
     if not isinstance(data, dict):
         raise FhirInputError(f"expected a FHIR resource (a JSON object), got {_json_type(data)}")
     resource_type = data.get("resourceType")
@@ -186,6 +191,7 @@ def parse_fhir(data: Any, *, source: str = "request", max_documents: int | None 
         pairs = [(model, None, ())]
     elif resource_type == "Bundle":
         bundle = _validate(Bundle, data, ())
+        claims = claim_diagnoses(bundle)
         pairs = []
         for index, entry in enumerate(bundle.entry or []):
             resource = entry.resource
@@ -202,8 +208,18 @@ def parse_fhir(data: Any, *, source: str = "request", max_documents: int | None 
         )
     if max_documents is not None and len(pairs) > max_documents:
         raise FhirInputError(f"{len(pairs)} DocumentReferences; the limit is {max_documents} per request", ("entry",))
-    return [_document_note(model, full_url, loc, index, source) for index, (model, full_url, loc)
-            in enumerate(pairs, start=1)]
+    notes = [_document_note(model, full_url, loc, index, source) for index, (model, full_url, loc)
+             in enumerate(pairs, start=1)]
+    return [_with_diagnoses(note, model, full_url, claims)
+            for note, (model, full_url, _) in zip(notes, pairs, strict=True)]
+
+
+def _with_diagnoses(item: FhirNote, model, full_url: str | None, claims: dict[str, tuple[str, ...]]) -> FhirNote:
+    """The note with the claim's ICD-10-CM diagnoses, where the input has them (see ``fhir_claims``)."""
+    codes = diagnoses_for(claims, item.reference, full_url) or document_diagnoses(model)
+    if codes is None:
+        return item
+    return dataclasses.replace(item, note=dataclasses.replace(item.note, billed_dx=codes))
 
 
 def _validate(model_class, data: dict, loc: tuple[str | int, ...]):

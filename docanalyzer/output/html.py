@@ -35,6 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from docanalyzer.output.diagnoses import dx_html_section
 from docanalyzer.output.html_pages import NOTES_PER_PAGE, link_to_pages, write_pages
 from docanalyzer.report import ElementResult, Evidence, Report
 from docanalyzer.version import __version__
@@ -434,6 +435,7 @@ def render_note(report: Report, text: str | None, index: int) -> str:
     out.append(_necessity_section(report, prefix))
     out.append(_codes_section(report, prefix, by_offsets))
     out.append(_findings_section(report, prefix))
+    out.append(dx_html_section(report, prefix))
     out.append(_queries_section(report, prefix))
     out.append("</div>")
     out.append(_text_section(text, spans, prefix))

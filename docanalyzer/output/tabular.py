@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 
+from docanalyzer.output.diagnoses import CSV_DX_FIELDS, dx_cells
 from docanalyzer.report import Report
 
 CSV_FIELDS = [
     "document_id", "procedure_status", "regions", "score", "verdict", "missing_elements",
     "incomplete_elements", "suggested_codes", "modifiers", "medical_necessity_met", "errors",
     "billed_code", "code_findings", "code_finding_messages", "query_elements", "warnings",
+    *CSV_DX_FIELDS,  # the diagnosis review, appended (empty without one)
 ]
 
 BOM = "\ufeff"
@@ -60,6 +62,7 @@ def csv_row(report: Report) -> dict[str, str]:
         "code_finding_messages": " | ".join(f.message for f in review.findings),
         "query_elements": ";".join(q.element_id for q in report.queries),
         "warnings": ";".join(w.code for w in report.warnings),
+        **dx_cells(report),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 
+from docanalyzer.output.diagnoses import dx_text_lines
 from docanalyzer.output.terminal import printable
 from docanalyzer.report import Report
 
@@ -56,6 +57,7 @@ def format_text(report: Report, *, colour: bool = False, width: int = 100) -> st
         state = "met" if report.medical_necessity.met else "not met"
         lines.append(f"  Medical necessity: {state}. {report.medical_necessity.explanation}")
     lines += _code_review_lines(report, colour, width)
+    lines += dx_text_lines(report.diagnosis_review, width)
     lines += _query_lines(report, colour, width)
     return "\n".join(lines)
 

@@ -211,7 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def analyze(body: AnalyzeRequest) -> Response:
         checklist = checklist_id(body.checklist, ("body", "checklist"))
         report = await state.run(_analyze_one, state, body.text, body.document_id or "doc", body.billed_code, checklist,
-                                 body.claim_type)
+                                 body.claim_type, body.billed_dx)
         return report_response(report)
 
     batch_model = create_model(
@@ -226,7 +226,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise InputProblem(("body", "notes"), f"{len(body.notes)} notes; the limit is {settings.max_batch} "
                                "per request", "too_many_notes")
         items = [(note.text, note.document_id or f"doc-{i}", note.billed_code or body.billed_code,
-                  note.claim_type or body.claim_type) for i, note in enumerate(body.notes, start=1)]
+                  note.claim_type or body.claim_type, note.billed_dx if note.billed_dx is not None else body.billed_dx)
+                 for i, note in enumerate(body.notes, start=1)]
         reports = await state.run(_analyze_all, state, items, checklist)
         return Response(content=reports_json(reports), media_type="application/json")
 
@@ -282,15 +283,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _analyze_one(state: ServiceState, text: str, document_id: str, billed_code: str | None,
-                 checklist: str | None, claim_type: ClaimType = "professional") -> Report:
+                 checklist: str | None, claim_type: ClaimType = "professional",
+                 billed_dx: list[str] | None = None) -> Report:
     assert state.analyzer is not None
     return state.analyzer.analyze(text, document_id=document_id, billed_code=billed_code, checklist=checklist,
-                                  claim_type=claim_type)
+                                  claim_type=claim_type, billed_dx=billed_dx)
 
 
-def _analyze_all(state: ServiceState, items: list[tuple[str, str, str | None, ClaimType]],
+def _analyze_all(state: ServiceState, items: list[tuple[str, str, str | None, ClaimType, list[str] | None]],
                  checklist: str | None) -> list[Report]:
-    return [_analyze_one(state, text, doc_id, billed, checklist, claim) for text, doc_id, billed, claim in items]
+    return [_analyze_one(state, text, doc_id, billed, checklist, claim, dx)
+            for text, doc_id, billed, claim, dx in items]
 
 
 def _analyze_inputs(state: ServiceState, notes: list[NoteInput], checklist: str | None,

@@ -32,6 +32,10 @@ BilledCode = Annotated[
     str, Field(min_length=1, max_length=32, description="Code on the claim, e.g. 62304 or 62304-53."),
     AfterValidator(_encodable),
 ]
+DxCodeText = Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Za-z0-9.]+$")]
+BilledDx = Annotated[
+    list[DxCodeText], Field(max_length=50, description="ICD-10-CM diagnosis codes on the claim, e.g. "
+                            "[\"M48.062\", \"M54.16\"]: each is checked against the code set and the note.")]
 AUTO = "auto"
 CHECKLIST_IDS = [AUTO, *builtin_checklist_ids()]
 CHECKLIST_HELP = ("'auto' (the default: the checklist of the billed code, else of the code the documentation "
@@ -65,6 +69,7 @@ class AnalyzeRequest(_Strict):
     text: NoteText
     document_id: DocumentId | None = None
     billed_code: BilledCode | None = None
+    billed_dx: BilledDx | None = None
     claim_type: ClaimType = Field(default="professional", description=_CLAIM_TYPE)
     checklist: ChecklistId | None = None
 
@@ -73,6 +78,7 @@ class BatchNote(_Strict):
     text: NoteText
     document_id: DocumentId | None = Field(default=None, description="Default: doc-1, doc-2, ... by position.")
     billed_code: BilledCode | None = Field(default=None, description="Overrides the request's billed_code.")
+    billed_dx: BilledDx | None = Field(default=None, description="Overrides the request's billed_dx.")
     claim_type: ClaimType | None = Field(default=None, description="Overrides the request's claim_type.")
 
 
@@ -85,6 +91,7 @@ class BatchRequest(_Strict):
 
     notes: list[BatchNote] = Field(min_length=1, description="At most DOCANALYZER_MAX_BATCH notes (default 100).")
     billed_code: BilledCode | None = None
+    billed_dx: BilledDx | None = None
     claim_type: ClaimType = Field(default="professional", description=_CLAIM_TYPE)
     checklist: ChecklistId | None = None
 
