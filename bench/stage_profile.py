@@ -40,10 +40,10 @@ def stage_times(texts: list[str], passes: int) -> tuple[dict[str, float], pstats
     from docanalyzer.analyzer import Analyzer
     from docanalyzer.assemble import build_report
     from docanalyzer.expansion import expand
-    from docanalyzer.report import InputInfo
     from docanalyzer.normalize import normalize
     from docanalyzer.pipeline.fast_matching import TEXT_KEY
     from docanalyzer.pipeline.sentences import set_line_sentences, start_sentences_at_sections
+    from docanalyzer.report import InputInfo
     from docanalyzer.resolve.mentions import build_view
 
     analyzer = Analyzer()

@@ -11,8 +11,12 @@ Phases, each in its own child process so that its peak RSS is its own:
 Also: docanalyzer with 2 worker processes, growth with note length (1 kB .. 1 MB) and corpus size,
 and a check that screening changes no answer (procedure status, verdict, codes).
 
-Corpora: ../shared/corpora/mtsamples/mtsamples.jsonl (MTSamples, www.mtsamples.com) and the
-annotated myelography corpus in eval/corpus plus sample_notes/. Results: bench/results/throughput.json.
+Also: start-up (a whole process analysing one tiny note: import, pipeline build, one note), for
+docanalyzer and the baseline.
+
+Corpora: ../shared/corpora/mtsamples/mtsamples.jsonl (MTSamples, www.mtsamples.com; --sample N takes N
+notes evenly spaced) and the annotated myelography notes of eval/ (corpus, dev, heldout, coding) plus
+sample_notes/. Results: bench/results/throughput.json.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import json
 import multiprocessing as mp
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -31,13 +36,21 @@ MTSAMPLES = REPO.parent / "shared" / "corpora" / "mtsamples" / "mtsamples.jsonl"
 
 
 def load_mtsamples(limit: int | None) -> list[str]:
+    """All MTSamples notes, or ``limit`` of them evenly spaced (every specialty, not the first few)."""
     with MTSAMPLES.open(encoding="utf-8") as handle:
         texts = [json.loads(line)["transcription"] for line in handle if line.strip()]
-    return texts[:limit] if limit else texts
+    if not limit or limit >= len(texts):
+        return texts
+    return [texts[index * len(texts) // limit] for index in range(limit)]
+
+
+MYELOGRAPHY_FOLDERS = ("eval/corpus", "eval/dev", "eval/heldout", "eval/coding", "sample_notes")
 
 
 def load_myelography() -> list[str]:
-    files = sorted((REPO / "eval" / "corpus").glob("*.txt")) + sorted((REPO / "sample_notes").glob("*.txt"))
+    """The annotated myelography notes (written in many styles, most outside the rules' authors' sight),
+    read as text only."""
+    files = [f for folder in MYELOGRAPHY_FOLDERS for f in sorted((REPO / folder).glob("*.txt"))]
     return [f.read_text(encoding="utf-8") for f in files]
 
 
@@ -129,6 +142,32 @@ def same_answers(texts: list[str]) -> dict:
     return {"notes": len(texts), "screened_out": screened, "answers_differing": differ}
 
 
+STARTUP_NOTE = "LUMBAR MYELOGRAM. L2-3 puncture under fluoroscopy, 15 mL Omnipaque 180. Impression: mild stenosis."
+STARTUP_CODE = {
+    "docanalyzer": "from docanalyzer import Analyzer; Analyzer().analyze({note!r})",
+    "baseline": ("import medspacy; from loguru import logger; logger.remove(); "
+                 "nlp = medspacy.load(medspacy_enable=['medspacy_tokenizer', 'medspacy_pyrush', "
+                 "'medspacy_target_matcher', 'medspacy_context', 'medspacy_sectionizer']); nlp({note!r})"),
+}
+
+
+def startup(repeats: int = 3) -> dict:
+    """Seconds for a whole process to start, build its pipeline and analyse one tiny note (best of
+    ``repeats``): what a command-line run or a new worker pays before its first note."""
+    out = {}
+    for name, code in STARTUP_CODE.items():
+        best = min(_wall([sys.executable, "-c", code.format(note=STARTUP_NOTE)]) for _ in range(repeats))
+        out[name] = round(best, 2)
+    out["ratio"] = round(out["docanalyzer"] / out["baseline"], 2)
+    return out
+
+
+def _wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
 def length_scaling() -> list[dict]:
     from docanalyzer import Analyzer
 
@@ -185,10 +224,16 @@ def main() -> int:
                   f"  peak RSS {r['peak_rss_mb']} MB")
         print(f"  docanalyzer / baseline = {row['ratio_vs_baseline']}x   docanalyzer / ceiling = "
               f"{row['ratio_vs_ceiling']}x   (no screening: {row['no_screen_ratio_vs_baseline']}x baseline)")
-    one = results["corpora"]["mtsamples"]["docanalyzer"]
-    two = measure("docanalyzer", mts, workers=2)
-    results["workers"] = {"one": one, "two": two, "speedup": round(two["notes_per_s"] / one["notes_per_s"], 2)}
-    print(f"\n2 workers: {two['notes_per_s']} notes/s = {results['workers']['speedup']}x one process")
+    # workers: on the myelography notes (the ones that cost work), three times over so that starting
+    # the worker processes is amortized as in a real batch
+    batch = myelo * 3
+    one, two = measure("docanalyzer", batch), measure("docanalyzer", batch, workers=2)
+    results["workers"] = {"notes": len(batch), "one": one, "two": two,
+                          "speedup": round(two["notes_per_s"] / one["notes_per_s"], 2)}
+    print(f"\n2 workers on {len(batch)} myelography notes: {two['notes_per_s']} notes/s = "
+          f"{results['workers']['speedup']}x one process ({one['notes_per_s']} notes/s)")
+    results["startup_seconds"] = startup()
+    print(f"start-up (whole process, one tiny note): {results['startup_seconds']}")
     results["same_answers"] = same_answers(mts)
     print(f"screening check: {results['same_answers']}")
     results["length_scaling"] = length_scaling()
