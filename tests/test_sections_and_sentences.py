@@ -131,3 +131,8 @@ def test_a_bullet_put_before_the_wrapped_part_of_a_sentence_is_read_through() ->
     assert "\n- Pacemaker" in normalized  # an item of its own stays one
     lower = text.lower()
     assert normalize(lower) == lower  # in a note all in lower case every item starts in lower case
+
+
+def test_an_abbreviation_before_a_lower_case_word_does_not_end_the_sentence() -> None:
+    text = "Consent: risks incl. dural puncture and headache discussed. Patient agreed."
+    assert starts(text) == ["Patient agre"]  # (the only start after the first: not at "dural")

@@ -33,7 +33,8 @@ _INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+[*\u2022\u25cf\u25aa][ \t]+(?=\S)")
 _FIELD_IN_LINE = re.compile(r"(?<![A-Za-z0-9/&()'-])[A-Z][A-Za-z/&()'-]*(?:[ \t]+[A-Za-z/&()'-]+){0,3}(?=:[ \t])")
 _ABBREVIATIONS = frozenset(
     ["dr", "mr", "mrs", "ms", "vs", "approx", "e.g", "i.e", "etc", "cf", "al", "inc", "jr", "sr", "st", "pt",
-     "no", "nos", "fig", "wt", "ht", "resp", "temp", "est"]
+     "no", "nos", "fig", "wt", "ht", "resp", "temp", "est", "incl", "excl", "max", "min", "sec", "hr", "hrs",
+     "wk", "wks", "mo", "mos", "yr", "yrs", "rt", "lt", "bilat", "cont", "dept"]
 )
 _CLOSES_LINE = frozenset(".?!;")
 # A line that starts with a checkbox or a blank ("[ ] yes [ ] no", "( ) Lumbar", "______")
