@@ -136,3 +136,10 @@ def test_a_bullet_put_before_the_wrapped_part_of_a_sentence_is_read_through() ->
 def test_an_abbreviation_before_a_lower_case_word_does_not_end_the_sentence() -> None:
     text = "Consent: risks incl. dural puncture and headache discussed. Patient agreed."
     assert starts(text) == ["Patient agre"]  # (the only start after the first: not at "dural")
+
+
+def test_a_pipe_delimited_field_line_is_not_joined_to_a_long_line_before_it() -> None:
+    text = ("triage|esi 3|bp 148/92|hr 88|rr 16|t 36.9 c|spo2 99% ra|pain 8/10\n"
+            "chief_complaint|headache after myelogram yesterday\n")
+    assert "\n" in normalize(text).rstrip("\n")  # (a wrapped line would be joined with a space)
+    assert "\n" in normalize(text.upper()).rstrip("\n")
