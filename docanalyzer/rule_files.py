@@ -134,19 +134,29 @@ class RuleSet:
         return frozenset(rule.category for rule in self.targets)
 
 
-def load_rules(vocab: Vocab | None = None) -> RuleSet:
-    """Load the shipped target, ConText and section rules, validated."""
+PIPELINE_RULE_FILES = (*(f"targets/{name}.json" for name in TARGET_FILES), "context.json", "sections.json",
+                       "screening.json")
+"""The rule files the spaCy component is built from (saved with a pipeline by ``to_disk``)."""
+
+
+def load_rules(vocab: Vocab | None = None, base: Path | None = None) -> RuleSet:
+    """Load the target, ConText and section rules, validated: the shipped ones, or those of a folder
+    laid out as ``patterns/`` (``base``: a pipeline saved with ``nlp.to_disk``)."""
     vocab = vocab or Vocab()
+
+    def source_of(relative: str) -> Traversable | Path:
+        return base / relative if base is not None else pattern_file(*relative.split("/"))
+
     targets: list[TargetRuleSpec] = []
     for name in TARGET_FILES:
-        source = pattern_file("targets", f"{name}.json")
+        source = source_of(f"targets/{name}.json")
         parsed = validate(TargetRuleFile, parse_data(source), str(source))
         _check_token_patterns(list(parsed.rules), str(source), vocab)
         targets.extend(parsed.rules)
-    context_src = pattern_file("context.json")
+    context_src = source_of("context.json")
     context = validate(ContextRuleFile, parse_data(context_src), str(context_src))
-    sections_src = pattern_file("sections.json")
+    sections_src = source_of("sections.json")
     sections = validate(SectionRuleFile, parse_data(sections_src), str(sections_src))
-    screening_src = pattern_file("screening.json")
+    screening_src = source_of("screening.json")
     screening = validate(ScreeningFile, parse_data(screening_src), str(screening_src))
     return RuleSet(targets=tuple(targets), context=context, sections=sections, screening=Screening(screening.cues))

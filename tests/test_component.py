@@ -90,3 +90,31 @@ def test_import_builds_no_pipeline() -> None:
     state = json.loads(proc.stdout.strip().splitlines()[-1])
     assert state["currsize"] == 0
     assert proc.stderr == "", f"importing docanalyzer wrote to stderr: {proc.stderr!r}"
+
+
+def test_a_saved_pipeline_keeps_its_rules(tmp_path) -> None:
+    """nlp.to_disk saves the component's rule files; spacy.load reads them from the saved folder (an
+    edit there takes effect), and a broken saved file is refused naming its file."""
+    import pytest
+
+    from docanalyzer.component import REPORT_ATTR
+    from docanalyzer.errors import RuleFileError
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("docanalyzer")
+    text = "LUMBAR MYELOGRAM. L2-3 puncture under fluoroscopy, 15 mL Omnipaque 180. Impression: L4-5 stenosis."
+    before = nlp(text)._.get(REPORT_ATTR)
+    nlp.to_disk(tmp_path / "pipe")
+    saved = tmp_path / "pipe" / "docanalyzer"
+    assert (saved / "targets" / "contrast.json").is_file() and (saved / "context.json").is_file()
+    assert spacy.load(tmp_path / "pipe")(text)._.get(REPORT_ATTR).model_dump() == before.model_dump()
+
+    contrast = json.loads((saved / "targets" / "contrast.json").read_text(encoding="utf-8"))
+    contrast["rules"] = [r for r in contrast["rules"] if "omnipaque" not in r.get("literal", "").lower()]
+    (saved / "targets" / "contrast.json").write_text(json.dumps(contrast), encoding="utf-8")
+    edited = spacy.load(tmp_path / "pipe")(text)._.get(REPORT_ATTR)
+    assert edited.element("contrast_agent").status != before.element("contrast_agent").status
+
+    (saved / "context.json").write_text('{"version": "1"}', encoding="utf-8")
+    with pytest.raises(RuleFileError, match=r"context\.json"):
+        spacy.load(tmp_path / "pipe")
