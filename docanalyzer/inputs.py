@@ -82,6 +82,10 @@ class NoteInput:
     claim_type: Literal["professional", "facility"] | None = None  # None: the analyzer's default
     error_code: ErrorCode | None = None
     error_message: str | None = None
+    provider: str | None = None  # where the note comes from (review queue filters and trends); not analyzed
+    site: str | None = None
+    service_date: str | None = None  # ISO date as given
+
 
 
 def _error(document_id: str, source: str | None, code: ErrorCode, message: str) -> NoteInput:
@@ -344,7 +348,16 @@ def _jsonl_record(line: str, line_no: int, fallback_id: str, source: str, encodi
         return _error(doc_id, source, ErrorCode.NOT_TEXT,
                       f"line {line_no}: claim_type must be 'professional' or 'facility'")
     return NoteInput(doc_id, text, source=source, encoding=encoding,
-                     billed_code=without_surrogates(str(billed)) if billed else None, claim_type=claim)
+                     billed_code=without_surrogates(str(billed)) if billed else None, claim_type=claim,
+                     provider=_optional_text(record.get("provider")), site=_optional_text(record.get("site")),
+                     service_date=_optional_text(record.get("service_date")))
+
+
+def _optional_text(value: object) -> str | None:
+    """A JSONL record's optional label (provider, site, date), as short text, or None."""
+    if value in (None, "") or isinstance(value, dict | list):
+        return None
+    return without_surrogates(str(value))[:256]
 
 
 def _read_stdin() -> NoteInput:
