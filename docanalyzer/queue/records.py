@@ -95,7 +95,9 @@ def entry_for(report: Report, text: str | None, meta: NoteMeta | None = None, *,
 
 
 def redact(node: Any) -> Any:
-    """Every evidence span's text replaced by its offsets (``@start-end``): the report without note text."""
+    """The report without note text: every evidence span's text replaced by its offsets (``@start-end``)
+    and the values extracted from the note (level, agent, devices, treatments...) dropped. Statuses,
+    verdict, score, codes and query drafts stay."""
     if isinstance(node, list):
         return [redact(item) for item in node]
     if not isinstance(node, dict):
@@ -103,6 +105,8 @@ def redact(node: Any) -> Any:
     out = {key: redact(value) for key, value in node.items()}
     if {"text", "start", "end"} <= out.keys() and isinstance(out["text"], str):
         out["text"] = f"@{out['start']}-{out['end']}"
+    if isinstance(out.get("values"), dict):
+        out["values"] = {}
     return out
 
 
