@@ -201,3 +201,13 @@ def test_exports_as_csv_and_jsonl(store: QueueStore, sample_reports) -> None:
     out = io.StringIO()
     write_csv(out, rows(store, "trends"))
     assert out.getvalue().startswith("provider,site,month,notes,scored,complete,share_complete,top_missing")
+
+
+def test_database_errors_never_carry_note_text(store: QueueStore, sample_reports) -> None:
+    report, text = sample_reports[0]
+    marker = text[:40]
+    broken = dataclasses.replace(entry_for(report, text, NoteMeta(provider=marker)), verdict=None)  # NOT NULL
+    with pytest.raises(QueueError) as caught:
+        store.enqueue([broken])
+    assert "refused" in str(caught.value) and marker not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__

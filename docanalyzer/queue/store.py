@@ -51,6 +51,11 @@ class UnknownDocument(QueueError):
     pass
 
 
+class WriteFailed(QueueError):
+    """The database refused a write. Only the error's type is kept: a database's own message can quote
+    the row it refused (PostgreSQL: "Failing row contains ..."), which would put note text in a log."""
+
+
 class Conflict(QueueError):
     """The document moved on since the caller read it (another decision, or a new analysis)."""
 
@@ -133,11 +138,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` (``sqlite:///queue.db``, ``postgresql+psycopg://...``)."""
+    # hide_parameters: an error message never carries the bound values (note text, comments)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def migrate(engine: Engine) -> None:
@@ -198,9 +204,9 @@ class QueueStore:
             try:
                 with self.session() as session, session.begin():
                     return _write_chunk(session, batch)
-            except (IntegrityError, OperationalError):  # another writer got there first: read again
+            except (IntegrityError, OperationalError) as exc:  # another writer got there first: read again
                 if attempt == RETRIES - 1:
-                    raise
+                    raise WriteFailed(f"the queue database refused the batch ({type(exc).__name__})") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def decide(self, pk: int, action: str, *, user: str, comment: str | None = None,
