@@ -26,6 +26,7 @@ from typing import Any
 
 try:
     from sqlalchemy import create_engine, delete, event, insert, select, update
+    from sqlalchemy import text as sql_text
     from sqlalchemy.engine import Engine
     from sqlalchemy.exc import IntegrityError, OperationalError
     from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +41,8 @@ from docanalyzer.queue.worklist import Filters, Page, fetch_page
 from docanalyzer.report import Report
 
 CHUNK = 500
+REFRESH_STATISTICS = 1000
+"""Analyses added in one enqueue call from which the planner's statistics are refreshed."""
 RETRIES = 8
 
 
@@ -193,7 +196,16 @@ class QueueStore:
                 batch = []
         if batch:
             total += self._enqueue_retrying(batch)
+        if total.versions >= REFRESH_STATISTICS:
+            self.refresh_statistics()
         return total
+
+    def refresh_statistics(self) -> None:
+        """Let the query planner see a bulk load at once (PostgreSQL's autovacuum would, minutes later):
+        without it the worklist's filters are planned for an empty table (measured: 150 ms a page, not 27)."""
+        with self.engine.begin() as conn:
+            for table in ("queue_documents", "queue_gaps"):
+                conn.execute(sql_text(f"ANALYZE {table}"))
 
     def enqueue_reports(self, items: Iterable[tuple[Report, str | None, NoteMeta | None]]) -> EnqueueResult:
         """``enqueue`` for (report, text, meta) triples, keeping note text only if this store does."""
