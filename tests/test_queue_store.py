@@ -139,6 +139,8 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(store: QueueStore, sa
     assert store.note(2).state == "held" and len(list(store.decisions())) == 1
     with pytest.raises(QueueError, match="unknown action"):
         store.decide(2, "delete", user="bob")
+    with pytest.raises(QueueError, match="comment needs its text"):
+        store.decide(2, "comment", user="bob", comment="  ")
 
 
 def test_worklist_puts_what_blocks_billing_first(store: QueueStore, sample_reports) -> None:

@@ -228,6 +228,8 @@ class QueueStore:
             raise QueueError(f"unknown action {action!r}; one of: {', '.join(ACTIONS)}")
         if not user:
             raise QueueError("a decision needs a user")
+        if action == "comment" and not (comment or "").strip():
+            raise QueueError("a comment needs its text")
         with self.session() as session:
             doc = session.get(Document, pk)
             if doc is None:
