@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
@@ -41,8 +41,8 @@ class DecisionRequest(BaseModel):
     expected_version: int = Field(description="The note's version when the auditor read it (GET /v1/queue).")
 
 
-def api_routes(ctx: QueueContext) -> APIRouter:
-    router = APIRouter(tags=["queue"])
+def add_api_routes(ctx: QueueContext, app: FastAPI) -> None:
+    """The JSON endpoints, registered on the app itself (so the access log knows their paths)."""
 
     def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
         user = ctx.guard.user_for_token(credentials.credentials if credentials else None)
@@ -50,7 +50,8 @@ def api_routes(ctx: QueueContext) -> APIRouter:
             raise HTTPException(401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
         return user
 
-    @router.post("/v1/queue", summary="Analyze a note (JSON, or a FHIR DocumentReference/Bundle) and queue it.")
+    @app.post("/v1/queue", tags=["queue"],
+              summary="Analyze a note (JSON, or a FHIR DocumentReference/Bundle) and queue it.")
     async def enqueue(request: Request, user: Annotated[str, Depends(caller)]) -> JSONResponse:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind not in JSON_TYPES:
@@ -68,7 +69,8 @@ def api_routes(ctx: QueueContext) -> APIRouter:
         return JSONResponse({"documents": result.documents, "versions": result.versions,
                              "unchanged": result.unchanged, "notes": queued})
 
-    @router.get("/v1/queue", summary="The worklist, filtered and paged (the page's filters as query parameters).")
+    @app.get("/v1/queue", tags=["queue"],
+              summary="The worklist, filtered and paged (the page's filters as query parameters).")
     def listing(request: Request, user: Annotated[str, Depends(caller)]) -> dict[str, Any]:
         params = request.query_params
         page = ctx.store.page(parse_filters(params), page=_int(params.get("page"), 1),
@@ -76,7 +78,8 @@ def api_routes(ctx: QueueContext) -> APIRouter:
         return {"total": page.total, "page": page.page, "pages": page.pages, "per_page": page.per_page,
                 "notes": [dataclasses.asdict(row) for row in page.rows]}
 
-    @router.get("/v1/queue/{pk}", summary="One queued note: state, version, report, analyses, decisions.")
+    @app.get("/v1/queue/{pk}", tags=["queue"],
+              summary="One queued note: state, version, report, analyses, decisions.")
     def show(pk: int, user: Annotated[str, Depends(caller)]) -> dict[str, Any]:
         try:
             detail = ctx.store.note(pk)
@@ -85,7 +88,8 @@ def api_routes(ctx: QueueContext) -> APIRouter:
         out = {k: v for k, v in dataclasses.asdict(detail).items() if k not in ("report", "text")}
         return {**out, "report": detail.report.model_dump(mode="json")}
 
-    @router.post("/v1/queue/{pk}/decisions", summary="Record a decision; 409 when the note changed since it was read.")
+    @app.post("/v1/queue/{pk}/decisions", tags=["queue"],
+              summary="Record a decision; 409 when the note changed since it was read.")
     def decide(pk: int, body: DecisionRequest, user: Annotated[str, Depends(caller)]) -> JSONResponse:
         try:
             record = ctx.store.decide(pk, body.action, user=user, comment=body.comment,
@@ -98,8 +102,6 @@ def api_routes(ctx: QueueContext) -> APIRouter:
         except QueueError as exc:
             raise InputProblem(("body", "action"), str(exc)) from None
         return JSONResponse(dataclasses.asdict(record))
-
-    return router
 
 
 def _int(value: str | None, default: int) -> int:

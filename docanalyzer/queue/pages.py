@@ -7,7 +7,7 @@ import io
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -65,8 +65,8 @@ async def _form(request: Request) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(body, keep_blank_values=True).items()}
 
 
-def page_routes(ctx: QueueContext) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+def add_page_routes(ctx: QueueContext, app: FastAPI) -> None:
+    """The pages, registered on the app itself (so the access log knows their paths); not in the OpenAPI."""
 
     def signed_in(request: Request) -> str | None:
         return ctx.page_user(request)
@@ -78,7 +78,7 @@ def page_routes(ctx: QueueContext) -> APIRouter:
         return ctx.render(request, "message.html", status=403, title="Refused", message=message,
                           user=signed_in(request))
 
-    @router.get("/queue")
+    @app.get("/queue", include_in_schema=False)
     def worklist(request: Request) -> Response:
         user = signed_in(request)
         if user is None:
@@ -94,7 +94,7 @@ def page_routes(ctx: QueueContext) -> APIRouter:
                           params=params, verdicts=list(BLOCKING), verdict_label=VERDICT_LABEL, states=STATES,
                           severities=list(SEVERITY), prev_q=prev_q, next_q=next_q)
 
-    @router.get("/queue/notes/{pk}")
+    @app.get("/queue/notes/{pk}", include_in_schema=False)
     def note(request: Request, pk: int, decided: int | None = None) -> Response:
         user = signed_in(request)
         if user is None:
@@ -106,7 +106,7 @@ def page_routes(ctx: QueueContext) -> APIRouter:
                               message="There is no such note in the queue.")
         return _note_page(ctx, request, detail, user=user, decided=decided)
 
-    @router.post("/queue/notes/{pk}/decisions")
+    @app.post("/queue/notes/{pk}/decisions", include_in_schema=False)
     async def decide(request: Request, pk: int) -> Response:
         user = signed_in(request)
         if user is None:
@@ -130,7 +130,7 @@ def page_routes(ctx: QueueContext) -> APIRouter:
             return ctx.render(request, "message.html", status=422, title="Not recorded", user=user, message=str(exc))
         return RedirectResponse(f"/queue/notes/{pk}?decided={record.id}#decision", status_code=303)
 
-    @router.get("/queue/trends")
+    @app.get("/queue/trends", include_in_schema=False)
     def trends_page(request: Request) -> Response:
         user = signed_in(request)
         if user is None:
@@ -141,7 +141,7 @@ def page_routes(ctx: QueueContext) -> APIRouter:
         return ctx.render(request, "trends.html", user=user, title="Trends", rows=found, by=by, groups=list(GROUPS),
                           by_query=urlencode({name: "1" for name in by}))
 
-    @router.get("/queue/export/{what}.{fmt}")
+    @app.get("/queue/export/{what}.{fmt}", include_in_schema=False)
     def export(request: Request, what: str, fmt: str) -> Response:
         if signed_in(request) is None:
             return to_login()
@@ -155,13 +155,13 @@ def page_routes(ctx: QueueContext) -> APIRouter:
             "Content-Disposition": f'attachment; filename="queue-{what}.{fmt}"', "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff"})
 
-    @router.get("/queue/login")
+    @app.get("/queue/login", include_in_schema=False)
     def login_page(request: Request) -> Response:
         if ctx.guard.open:
             return RedirectResponse("/queue", status_code=303)
         return ctx.render(request, "login.html", title="Sign in")
 
-    @router.post("/queue/login")
+    @app.post("/queue/login", include_in_schema=False)
     async def login(request: Request) -> Response:
         form = await _form(request)
         if not ctx.guard.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
@@ -174,7 +174,7 @@ def page_routes(ctx: QueueContext) -> APIRouter:
                             samesite="strict", path="/queue")
         return response
 
-    @router.post("/queue/logout")
+    @app.post("/queue/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
         form = await _form(request)
         if not ctx.guard.csrf_ok(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
@@ -183,18 +183,16 @@ def page_routes(ctx: QueueContext) -> APIRouter:
         response.delete_cookie(SESSION_COOKIE, path="/queue")
         return response
 
-    @router.get("/queue/static/report.css")
+    @app.get("/queue/static/report.css", include_in_schema=False)
     def report_css() -> Response:
         return Response(REPORT_CSS, media_type="text/css; charset=utf-8", headers=STATIC_HEADERS)
 
-    @router.get("/queue/static/queue.css")
+    @app.get("/queue/static/queue.css", include_in_schema=False)
     def queue_css() -> Response:
         from importlib.resources import files
 
         css = (files("docanalyzer.queue") / "static" / "queue.css").read_text(encoding="utf-8")
         return Response(css, media_type="text/css; charset=utf-8", headers=STATIC_HEADERS)
-
-    return router
 
 
 def _note_page(ctx: QueueContext, request: Request, detail, *, user: str, status: int = 200,

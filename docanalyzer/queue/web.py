@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from docanalyzer.queue.api import api_routes
+from docanalyzer.queue.api import add_api_routes
 from docanalyzer.queue.context import QueueContext, templates
-from docanalyzer.queue.pages import page_routes
+from docanalyzer.queue.pages import add_page_routes
 from docanalyzer.queue.security import Guard
 from docanalyzer.queue.store import QueueStore
 
@@ -23,7 +23,7 @@ def install_queue(app: FastAPI, state: Any, settings: Any, *, checklist_id: Any)
     ctx = QueueContext(store=store, guard=guard, env=templates(), service=state, settings=settings,
                        checklist_id=checklist_id)
     state.closers.append(store.close)
-    app.include_router(page_routes(ctx))
-    app.include_router(api_routes(ctx))
+    add_page_routes(ctx, app)
+    add_api_routes(ctx, app)
     app.state.queue = ctx
     return ctx
