@@ -20,6 +20,7 @@ import typer
 from docanalyzer.errors import RuleFileError
 from docanalyzer.metamorphic_cli import register as register_metamorphic
 from docanalyzer.output.terminal import printable
+from docanalyzer.queue.cli import queue_app
 
 EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_INPUT_ERRORS, EXIT_OUTPUT = 0, 1, 2, 3, 4
 
@@ -44,6 +45,7 @@ app = typer.Typer(
     + EXIT_CODES_HELP,
 )
 register_metamorphic(app)
+app.add_typer(queue_app, name="queue")
 
 
 @app.callback()
@@ -106,6 +108,9 @@ def analyze(
     coverage: Annotated[Path | None, typer.Option(
         "--coverage", help="Covered-diagnosis list (YAML, patterns/coverage/myelography.yaml format; default: "
         "that illustrative list).", exists=True, dir_okay=False)] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Also store every result in the review queue at this database URL (sqlite:///queue.db, "
+        "postgresql+psycopg://...; needs the queue extra). Outputs and exit codes stay the same.")] = None,
 ) -> None:
     from collections import deque
 
@@ -117,6 +122,7 @@ def analyze(
     if isinstance(dx_codes, str):
         raise _fail(f"--billed-dx: {dx_codes}")
     analyzer = _analyzer(checklist, screen, claim_type.value, diagnoses=diagnoses, coverage=coverage)
+    sink = _queue_sink(db)
     if output is None and sys.stdout is None:  # started with stdout closed (">&-")
         _say("docanalyzer: error: cannot write the results: standard output is closed (use -o FILE)")
         raise typer.Exit(EXIT_OUTPUT)
@@ -129,11 +135,12 @@ def analyze(
                                             "claim_type": claim_type.value, "screen": screen,
                                             "billed_dx": list(dx_codes) if dx_codes else None,
                                             "diagnoses": diagnoses, "coverage": coverage})
+    inputs = sink.track(inputs)
     counts = {"analyzed": 0, "failed": 0, "below": 0}
     for key, value in target.tally(fail_under).items():
         counts[key] += value
     try:
-        with target as handle, progress:
+        with target as handle, progress, sink:
             progress.update(len(target.kept))
             writer = _writer(output_format, handle, resumed=bool(target.kept), output=output, bom=bom,
                              texts=texts, query_threshold=analyzer.checklist.verdicts.query_threshold)
@@ -143,6 +150,7 @@ def analyze(
                 if same_terminal:
                     progress.clear()
                 writer.add(report)
+                sink.add(report)
                 handle.flush()
                 progress.update()
             progress.close()
@@ -165,6 +173,18 @@ def _analyzer(checklist: str, screen: bool, claim_type: str, *, diagnoses: bool 
         return Analyzer(checklist, screen=screen, claim_type=claim_type, diagnoses=diagnoses, coverage=coverage)
     except RuleFileError as exc:
         raise _fail(exc.message) from None
+
+
+def _queue_sink(db: str | None):
+    """Where ``--db`` stores results as they are written (a sink that does nothing without it)."""
+    from docanalyzer.queue.ingest import NullSink
+
+    if db is None:
+        return NullSink()
+    from docanalyzer.queue.cli import open_store
+    from docanalyzer.queue.ingest import QueueSink
+
+    return QueueSink(open_store(db))
 
 
 def _open_target(paths: list[str], output: Path | None, output_format: OutputFormat, resume: bool, texts,
@@ -342,7 +362,23 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.", min=0, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes, each with its own pipeline.", min=1)] = 1,
     log_level: Annotated[str, typer.Option(help="critical, error, warning, info or debug.")] = "info",
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Serve the review queue from this database URL: /queue (the auditor's page) and /v1/queue "
+        "(needs the queue extra).")] = None,
+    user: Annotated[str | None, typer.Option(
+        help="With --db and no token: who decides in this local session (default: your login name); with "
+        "DOCANALYZER_API_TOKEN: the user that token belongs to.")] = None,
+    enqueue: Annotated[list[str] | None, typer.Option(
+        "--enqueue", help="With --db: analyze and queue these notes before serving.")] = None,
+    keep_text: Annotated[bool, typer.Option(
+        "--keep-text/--hash-only", help="With --db: store note text (default) or only its hash and offsets.")] = True,
 ) -> None:
+    if db is not None:
+        from docanalyzer.queue.cli import start_queue
+
+        start_queue(db=db, user=user, keep_text=keep_text, enqueue=enqueue or [], host=host, port=port,
+                    workers=workers, log_level=log_level)
+        return
     try:
         from docanalyzer.service.run import run_server
 

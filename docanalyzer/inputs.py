@@ -83,6 +83,10 @@ class NoteInput:
     billed_dx: tuple[str, ...] | None = None  # the claim's ICD-10-CM codes; None: not given
     error_code: ErrorCode | None = None
     error_message: str | None = None
+    provider: str | None = None  # where the note comes from (review queue filters and trends); not analyzed
+    site: str | None = None
+    service_date: str | None = None  # ISO date as given
+
 
 
 def _error(document_id: str, source: str | None, code: ErrorCode, message: str) -> NoteInput:
@@ -349,7 +353,9 @@ def _jsonl_record(line: str, line_no: int, fallback_id: str, source: str, encodi
         return _error(doc_id, source, ErrorCode.NOT_TEXT, f"line {line_no}: {billed_dx}")
     return NoteInput(doc_id, text, source=source, encoding=encoding,
                      billed_code=without_surrogates(str(billed)) if billed else None, claim_type=claim,
-                     billed_dx=billed_dx)
+                     billed_dx=billed_dx,
+                     provider=_optional_text(record.get("provider")), site=_optional_text(record.get("site")),
+                     service_date=_optional_text(record.get("service_date")))
 
 
 MAX_BILLED_DX = 50
@@ -369,6 +375,13 @@ def parse_billed_dx(value: object) -> tuple[str, ...] | str | None:
     if len(codes) > MAX_BILLED_DX or not all(_DX_CODE.match(code) for code in codes):
         return f"billed_dx holds at most {MAX_BILLED_DX} codes of letters, digits and dots"
     return codes
+
+
+def _optional_text(value: object) -> str | None:
+    """A JSONL record's optional label (provider, site, date), as short text, or None."""
+    if value in (None, "") or isinstance(value, dict | list):
+        return None
+    return without_surrogates(str(value))[:256]
 
 
 def _read_stdin() -> NoteInput:

@@ -123,3 +123,45 @@ def runner(analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch):
 
     monkeypatch.setattr(docanalyzer.analyzer, "Analyzer", cached)
     return CliRunner()
+
+
+# --- the review queue: the same tests on SQLite and on a real PostgreSQL server ---------------------
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    pytest.importorskip("psycopg", reason="psycopg comes with the queue extra")
+    from pg_server import NO_BINARIES, PostgresServer, bin_dir
+
+    binaries = bin_dir()
+    if binaries is None:
+        pytest.skip(NO_BINARIES)
+    server = PostgresServer(binaries)
+    server.start()
+    yield server
+    server.stop()
+
+
+_DATABASES = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def queue_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty queue database: a SQLite file, or a new database on the session's PostgreSQL."""
+    pytest.importorskip("sqlalchemy", reason="the queue extra is not installed")
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'queue.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"queue_test_{next(_DATABASES)}"
+    yield server.create_database(name)
+    server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def sample_reports(analyzer: Analyzer) -> list[tuple[Report, str]]:
+    """The sample notes' reports with their texts (analyzed once per session)."""
+    pairs = []
+    for path in sample_note_paths():
+        text = read_original(path)
+        pairs.append((analyzer.analyze(text, document_id=path.name), text))
+    return pairs

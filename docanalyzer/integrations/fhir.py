@@ -40,7 +40,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -273,7 +273,21 @@ def _document_note(model, full_url: str | None, loc: tuple[str | int, ...], inde
     except FhirInputError as exc:
         note = NoteInput(document_id, None, source=where, billed_code=billed,
                          error_code=ErrorCode.UNSUPPORTED_FORMAT, error_message=exc.message)
+    note = replace(note, **_origin(model))
     return FhirNote(note=note, reference=reference, subject=subject)
+
+
+def _origin(model) -> dict[str, str | None]:
+    """Provider (first author), site (custodian) and service date (context.period.start, else date) of a
+    DocumentReference: labels for the review queue, not read by the analysis."""
+    def name(reference) -> str | None:
+        value = (reference.display or reference.reference) if reference is not None else None
+        return str(value)[:256] if value else None
+
+    period = model.context.period if model.context is not None else None
+    when = (period.start if period is not None else None) or model.date
+    return {"provider": name(model.author[0]) if model.author else None, "site": name(model.custodian),
+            "service_date": str(when)[:10] if when else None}
 
 
 def _dump(model) -> dict[str, Any]:

@@ -53,6 +53,8 @@ from docanalyzer.service.models import (
     Health,
     Readiness,
 )
+from docanalyzer.service.problems import InputProblem
+from docanalyzer.service.problems import problems as _problems
 from docanalyzer.service.settings import Settings
 from docanalyzer.version import __version__
 
@@ -81,6 +83,7 @@ class ServiceState:
         self.analyzer: Analyzer | None = None
         self.checklists: dict[str, ChecklistInfo] = {}
         self.executor: ThreadPoolExecutor | None = None
+        self.closers: list[Callable[[], None]] = []  # e.g. the review queue's database connections
 
     def load(self) -> None:
         self.analyzer = Analyzer()  # the library's default: each note gets the checklist of its code
@@ -94,6 +97,8 @@ class ServiceState:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docanalyzer-analysis")
 
     def close(self) -> None:
+        for close in self.closers:
+            close()
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
@@ -107,23 +112,6 @@ class ServiceState:
             raise HTTPException(503, "the analyzer is not loaded yet")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, partial(fn, *args, **kwargs))
-
-
-class InputProblem(Exception):
-    """A request that validates against the schema but still cannot be served (422)."""
-
-    def __init__(self, loc: tuple[str | int, ...], msg: str, type_: str = "value_error") -> None:
-        super().__init__(msg)
-        self.loc, self.msg, self.type = loc, msg, type_
-
-
-def _problems(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Validation errors without ``input``/``ctx``: what is wrong and where, never the note."""
-    out = []
-    for error in errors:
-        loc = [part if isinstance(part, int | str) else str(part) for part in error.get("loc", ())]
-        out.append({"loc": loc, "msg": str(error.get("msg", "invalid value")), "type": str(error.get("type", ""))})
-    return out
 
 
 def _unprocessable(problems: list[dict[str, Any]]) -> JSONResponse:
@@ -275,6 +263,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             content = await state.run(_fhir_bundle_json, fhir, reports, notes)
             return Response(content=content, media_type=fhir.FHIR_JSON)
         return Response(content=reports_json(reports), media_type="application/json")
+
+    if settings.queue_db:  # the review queue (docanalyzer[queue]): /queue pages and /v1/queue
+        from docanalyzer.queue.web import install_queue
+
+        install_queue(app, state, settings, checklist_id=checklist_id)
 
     known = frozenset(getattr(route, "path", "") for route in app.routes)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
