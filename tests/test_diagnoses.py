@@ -132,6 +132,15 @@ def test_uncertain_diagnosis_in_an_outpatient_note_is_not_coded(dx: Analyzer, ph
     assert suggested(report) == ["M54.50"]  # the symptom is coded instead
 
 
+def test_a_symptom_explained_by_a_confirmed_diagnosis_outside_the_table_is_not_coded(dx: Analyzer):
+    """Discogenic pain proven by discography explains the back pain: neither is coded (the symptom is
+    integral to the diagnosis); a merely possible one leaves the symptom coded."""
+    base = ("EXAM: LUMBAR MYELOGRAM\nINDICATION: Low back pain; {} at L4-L5 on discography. Pacemaker.\n"
+            + TECHNIQUE + "IMPRESSION: No significant abnormality.\n")
+    assert suggested(dx.analyze(base.format("discogenic pain confirmed"))) == []
+    assert suggested(dx.analyze(base.format("possible discogenic pain"))) == ["M54.50"]
+
+
 def test_negated_and_treated_conditions_are_not_coded(dx: Analyzer):
     text = ("EXAM: LUMBAR MYELOGRAM\nHISTORY: Low back pain after L4-S1 fusion for spondylolisthesis.\n" + TECHNIQUE
             + "IMPRESSION: No spinal stenosis. No disc herniation.\n")

@@ -43,7 +43,10 @@ class ConceptSpec(_Strict):
 
     id: str = Field(pattern=r"^[a-z][a-z_]*$")
     name: str = Field(min_length=1)
-    kind: Literal["diagnosis", "symptom"]
+    kind: Literal["diagnosis", "symptom", "explanation"] = Field(
+        description="diagnosis: coded; symptom: coded only when no diagnosis is; explanation: a confirmed "
+        "diagnosis outside the code table that explains the symptoms (not coded, and no symptom is coded "
+        "beside it: symptoms integral to a diagnosis are not coded)")
     terms: list[str] = Field(min_length=1)
 
     _terms = field_validator("terms")(_compiles)

@@ -49,6 +49,7 @@ class _Candidate:
 
 def suggest_diagnoses(view: NoteView, mapping: DiagnosisMapping, mentions: list[DxMention]) -> Suggestion:
     """Codes the note supports (sorted, each once, with evidence) and the gaps that kept one out."""
+    kinds = {concept.id: concept.kind for concept in mapping.concepts}
     coded = [m for m in mentions if m.discounted is None]
     by_concept: dict[str, list[DxMention]] = {}
     for mention in coded:
@@ -57,6 +58,8 @@ def suggest_diagnoses(view: NoteView, mapping: DiagnosisMapping, mentions: list[
     candidates: list[_Candidate] = []
     gaps: list[Gap] = []
     for concept, found in by_concept.items():
+        if kinds[concept] == "explanation":
+            continue  # (not coded: it only keeps symptom codes out, below)
         for mention in found:
             for facts in context.facts(concept, mention):
                 rule = best_rule(mapping, concept, facts)
@@ -67,7 +70,8 @@ def suggest_diagnoses(view: NoteView, mapping: DiagnosisMapping, mentions: list[
                 unspecified = _unspecified(concept, facts)
                 if unspecified:
                     gaps.append(Gap(concept, unspecified, mention.evidence))
-    candidates = _outpatient_rules(mapping, candidates, context)
+    explained = any(kinds[concept] == "explanation" for concept in by_concept)
+    candidates = _outpatient_rules(mapping, candidates, context, explained=explained)
     return Suggestion(codes=_merged(mapping, candidates), gaps=_unique_gaps(gaps, candidates))
 
 
@@ -193,17 +197,18 @@ def _unspecified(concept: str, facts: dict[str, object]) -> str | None:
     return None
 
 
-def _outpatient_rules(mapping: DiagnosisMapping, candidates: list[_Candidate], context: _NoteFacts) -> list[_Candidate]:
+def _outpatient_rules(mapping: DiagnosisMapping, candidates: list[_Candidate], context: _NoteFacts, *,
+                     explained: bool = False) -> list[_Candidate]:
     """A region's radiculopathy is not added to its disc code with radiculopathy; sciatica coded with low
     back pain is not coded again; a side stated once wins over a mention without one; symptoms only when
-    no diagnosis is coded."""
+    no diagnosis is coded, nor beside a confirmed diagnosis outside the table that explains them."""
     kept = _without_attributed_radiculopathy(candidates, context)
     if any(c.concept == "low_back_pain" for c in kept):
         kept = [c for c in kept if c.concept != "sciatica"]
     sided = {c.concept for c in kept if c.facts.get("laterality") not in (None, "unstated")}
     kept = [c for c in kept if not (c.facts.get("laterality") == "unstated" and c.concept in sided)]
     kinds = {concept.id: concept.kind for concept in mapping.concepts}
-    if any(kinds[c.concept] == "diagnosis" for c in kept):
+    if explained or any(kinds[c.concept] == "diagnosis" for c in kept):
         kept = [c for c in kept if kinds[c.concept] == "diagnosis"]
     return kept
 
