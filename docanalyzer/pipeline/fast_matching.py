@@ -9,12 +9,15 @@ are built; if medspaCy's internals ever change shape, the stock matchers stay in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Literal
 
 from medspacy.common.medspacy_matcher import MedspacyMatcher
 from medspacy.common.regex_matcher import RegexMatcher
 from spacy.tokens import Doc
+
+from docanalyzer.pipeline.regex_gates import Requirement, gate_of, passes
 
 TEXT_KEY = "docanalyzer_text"
 
@@ -27,16 +30,26 @@ def doc_text(doc: Doc) -> str:
 
 
 class TextOnceRegexMatcher(RegexMatcher):
-    """medspaCy ``RegexMatcher`` semantics (spans expanded to token boundaries), text read once."""
+    """medspaCy ``RegexMatcher`` semantics (spans expanded to token boundaries), text read once, and a
+    pattern skipped on a note that holds none of the words every one of its matches contains
+    (``regex_gates``: read from the pattern itself, so no match is lost)."""
+
+    _gates: dict[re.Pattern[str], Requirement | None]
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         if not self._patterns:
             return []
         text = doc_text(doc)
+        folded = text.casefold()
+        gates = self.__dict__.setdefault("_gates", {})
         matches: list[tuple[int, int, int]] = []
         for match_id, patterns in self._patterns.items():
             on_match = self._callbacks[match_id]
             for pattern in patterns:
+                if pattern not in gates:
+                    gates[pattern] = gate_of(pattern)
+                if not passes(gates[pattern], folded):
+                    continue
                 for found in pattern.finditer(text):
                     span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
                     if span is not None and len(span):
