@@ -223,6 +223,7 @@ def test_ctrl_c_with_workers_prints_no_traceback(tmp_path) -> None:
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="finds the workers through /proc")
 def test_a_killed_worker_does_not_hang_the_batch(tmp_path) -> None:
+    NOTES = 12000
     import os
     import signal
     import subprocess
@@ -231,7 +232,8 @@ def test_a_killed_worker_does_not_hang_the_batch(tmp_path) -> None:
     from pathlib import Path
 
     records = tmp_path / "notes.jsonl"
-    records.write_text("".join(json.dumps({"id": f"n{i}", "text": NOTE}) + "\n" for i in range(6000)),
+    # (enough notes that the batch is still running when a worker is found, on a fast machine too)
+    records.write_text("".join(json.dumps({"id": f"n{i}", "text": NOTE}) + "\n" for i in range(NOTES)),
                        encoding="utf-8")
     out = tmp_path / "out.jsonl"
     process = subprocess.Popen([sys.executable, "-m", "docanalyzer", "analyze", str(records), "--workers", "2",
@@ -242,17 +244,25 @@ def test_a_killed_worker_does_not_hang_the_batch(tmp_path) -> None:
     deadline = time.monotonic() + 60
     while (not partial.exists() or partial.stat().st_size == 0) and time.monotonic() < deadline:
         time.sleep(0.05)
-    workers: list[int] = []
-    while not workers and process.poll() is None:
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        workers = [int(pid) for pid in children if _read(f"/proc/{pid}/cmdline") == own_command]
-    assert workers, "the batch ended before a worker could be killed"
-    os.kill(workers[0], signal.SIGKILL)
+    killed = False
+    while not killed and process.poll() is None:
+        # (workers may be started by any thread of the parent: read the children of every thread)
+        children = [pid for task in Path(f"/proc/{process.pid}/task").iterdir()
+                    for pid in _read(f"{task}/children").decode().split()]
+        for pid in children:
+            if _read(f"/proc/{pid}/cmdline") == own_command:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                    killed = True
+                    break
+                except ProcessLookupError:  # it ended between the listing and the kill: find another
+                    continue
+    assert killed, "the batch ended before a worker could be killed"
     _, err = process.communicate(timeout=180)  # hung forever before
     assert process.returncode == 0, err[-2000:]
     assert "Traceback" not in err
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line)["document_id"] for line in lines] == [f"n{i}" for i in range(6000)]
+    assert [json.loads(line)["document_id"] for line in lines] == [f"n{i}" for i in range(NOTES)]
 
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="finds the workers through /proc")
@@ -275,7 +285,9 @@ def test_sigterm_with_workers_is_one_line_and_leaves_no_worker(tmp_path, whole_g
     deadline = time.monotonic() + 60
     while (not partial.exists() or partial.stat().st_size == 0) and time.monotonic() < deadline:
         time.sleep(0.05)
-    workers = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    workers = [pid for task in Path(f"/proc/{process.pid}/task").iterdir()
+               for pid in _read(f"{task}/children").decode().split()]
+    assert workers, "no worker process found while the batch ran"
     (os.killpg if whole_group else os.kill)(process.pid, signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143, err[-2000:]
