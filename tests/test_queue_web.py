@@ -142,6 +142,18 @@ def test_tokens_protect_pages_and_api_and_name_the_user(make_client) -> None:
     assert [(d["user"], d["action"]) for d in trail] == [("alice", "release"), ("bob", "hold")]
 
 
+def test_cookies_are_secure_over_tls(make_client) -> None:
+    client = make_client(queue_tokens=(("bob", "tok-bob"),))
+    client.base_url = "https://testserver"
+    login = client.get("/queue/login")
+    assert "secure" in login.headers["set-cookie"].lower()  # the CSRF cookie
+    signed = client.post("/queue/login", data={"csrf": csrf_of(login.text), "token": "tok-bob"},
+                         follow_redirects=False)
+    assert signed.status_code == 303 and "secure" in signed.headers["set-cookie"].lower()
+    plain = make_client(queue_tokens=(("bob", "tok-bob"),)).get("/queue/login")
+    assert "secure" not in plain.headers["set-cookie"].lower()  # (plain http on loopback: the demo)
+
+
 def test_api_conflict_is_409(make_client) -> None:
     client = make_client()
     enqueue(client)

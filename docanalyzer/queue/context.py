@@ -63,5 +63,6 @@ class QueueContext:
                                                   signed_in=not self.guard.open and user is not None, **values)
         response = HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
         if fresh:
-            response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/queue")
+            response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/queue",
+                                secure=request.url.scheme == "https")
         return response

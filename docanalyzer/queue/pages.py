@@ -170,8 +170,9 @@ def add_page_routes(ctx: QueueContext, app: FastAPI) -> None:
         if ctx.guard.open or user is None:
             return ctx.render(request, "login.html", status=401, title="Sign in", error="That token is not valid.")
         response = RedirectResponse("/queue", status_code=303)
+        # (Secure when the page came over TLS, directly or through a proxy uvicorn trusts)
         response.set_cookie(SESSION_COOKIE, ctx.guard.session_cookie(user), max_age=SESSION_SECONDS, httponly=True,
-                            samesite="strict", path="/queue")
+                            samesite="strict", path="/queue", secure=request.url.scheme == "https")
         return response
 
     @app.post("/queue/logout", include_in_schema=False)
