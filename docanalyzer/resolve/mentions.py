@@ -208,12 +208,13 @@ def build_view(doc: Doc, original: str | None = None) -> NoteView:
     mentions: list[Mention] = []
     spans: list[Span] = list(doc.spans[SPAN_GROUP]) if SPAN_GROUP in doc.spans else []
     for span in spans:
-        categories = frozenset(mod.category for mod in span._.modifiers)
+        underscore = span._  # (each access to span._ builds a new accessor: once per span)
+        categories = frozenset(mod.category for mod in underscore.modifiers)
         sentence = max(bisect.bisect_right(sent_starts, span.start_char) - 1, 0)
         idx = bisect.bisect_right(section_starts, span.start_char) - 1
         inside = idx >= 0 and span.start_char < sections[idx].end
         section = sections[idx].category if inside else None
-        rule = getattr(span._, "target_rule", None)
+        rule = getattr(underscore, "target_rule", None)
         metadata = dict(rule.metadata or {}) if rule is not None else {}
         end = invisible_extent(text, span.start_char, span.end_char) if hidden else span.end_char
         mentions.append(
