@@ -141,6 +141,16 @@ def test_a_symptom_explained_by_a_confirmed_diagnosis_outside_the_table_is_not_c
     assert suggested(dx.analyze(base.format("possible discogenic pain"))) == ["M54.50"]
 
 
+def test_a_symptom_of_the_procedure_itself_is_not_coded(dx: Analyzer):
+    """Back pain at the needle, told in the technique or complications, is not why the study was done."""
+    text = ("EXAM: LUMBAR MYELOGRAM\nINDICATION: Right leg pain. Pacemaker.\n" + TECHNIQUE
+            + "COMPLICATIONS: Mild low back pain at the puncture site after the procedure, resolved.\n"
+            + "IMPRESSION: No significant abnormality.\n")
+    assert suggested(dx.analyze(text)) == ["M79.604"]
+    indication = text.replace("Right leg pain.", "Right leg pain and low back pain.")
+    assert suggested(dx.analyze(indication)) == ["M54.50", "M79.604"]
+
+
 def test_negated_and_treated_conditions_are_not_coded(dx: Analyzer):
     text = ("EXAM: LUMBAR MYELOGRAM\nHISTORY: Low back pain after L4-S1 fusion for spondylolisthesis.\n" + TECHNIQUE
             + "IMPRESSION: No spinal stenosis. No disc herniation.\n")

@@ -67,6 +67,8 @@ class _Compiled:
         self.stated_as_present = _any(cues.stated_as_present) if cues.stated_as_present else None
         self.billing_line = re.compile("|".join(cues.billing_line)) if cues.billing_line else None
         self.excluded_sections = frozenset(cues.excluded_sections)
+        self.symptom_excluded_sections = frozenset(cues.symptom_excluded_sections)
+        self.symptoms = frozenset(c.id for c in mapping.concepts if c.kind == "symptom")
         self.region_words = {region: _any(words) for region, words in mapping.region_words.items()}
         self.limb_words = {region: _any(words) for region, words in mapping.limb_words.items()}
         self.uncertain_line = _any(cues.uncertain_line) if cues.uncertain_line else None
@@ -179,6 +181,8 @@ def _mention(view: NoteView, rx: _Compiled, concept: str, start: int, end: int, 
     evidence = Evidence.model_construct(text=view.text[start:end], start=start, end=end, section=section,
                                         label=f"DX_{concept.upper()}", assertion="affirmed", discount_reason=None)
     discounted = _discount(view, rx, start, end, clause, section)
+    if discounted is None and concept in rx.symptoms and section in rx.symptom_excluded_sections:
+        discounted = f"section {section}: a symptom of the procedure, not the reason for it"
     if discounted:
         evidence = evidence.model_copy(update={"discount_reason": discounted})
     return DxMention(concept=concept, start=start, end=end, sentence=sentence, regions=regions, region_stated=stated,

@@ -78,6 +78,9 @@ class AssertionCues(_Strict):
     negated_after: list[str]
     treated_before: list[str] = Field(default_factory=list)
     excluded_sections: list[str] = Field(default_factory=list)
+    symptom_excluded_sections: list[str] = Field(
+        default_factory=list, description="Sections where a symptom is the procedure's (pain at the needle), "
+        "not the reason for the study: not coded there.")
 
     @field_validator("uncertain_before", "uncertain_after", "stated_as_present", "billing_line", "uncertain_line",
                      "negated_before", "negated_after", "treated_before")
