@@ -114,10 +114,15 @@ class Screening:
     def __init__(self, cues: list[str]) -> None:
         self.substrings = tuple(c.lower() for c in cues if not c.startswith("re:"))
         self.regexes = tuple(re.compile(c[3:]) for c in cues if c.startswith("re:"))
+        # One pass over the note for the regex cues: "does any match" is the same question for their
+        # alternation (each cue in its own group, so a cue's "|" stays its own).
+        self.any_regex = re.compile("|".join(f"(?:{r.pattern})" for r in self.regexes)) if self.regexes else None
 
     def search(self, text: str) -> bool:
         lowered = text.lower()
-        return any(cue in lowered for cue in self.substrings) or any(r.search(lowered) for r in self.regexes)
+        if any(cue in lowered for cue in self.substrings):
+            return True
+        return self.any_regex is not None and self.any_regex.search(lowered) is not None
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,16 @@ def test_no_shipped_pattern_matches_a_note_its_gate_would_skip(shipped_patterns)
         for pattern in shipped_patterns:
             if not passes(gate_of(pattern), folded):
                 assert pattern.search(text) is None, pattern.pattern
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(["dural sac", "dura", "L.P", "lp", "c1-2", "csf", "dye", "gadobutrol",
+                                      "discogram", "nerve root block", "spinal tap", "headache", "pain", " ",
+                                      "\n", "x", "durable", "dyes", "c1 - c2"]), max_size=8).map("".join))
+def test_screening_in_one_pass_answers_as_each_cue_would(text: str) -> None:
+    from docanalyzer.rule_files import load_rules
+
+    screening = load_rules().screening
+    lowered = text.lower()
+    one_by_one = any(c in lowered for c in screening.substrings) or any(r.search(lowered) for r in screening.regexes)
+    assert screening.search(text) == one_by_one
