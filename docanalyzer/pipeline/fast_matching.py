@@ -34,14 +34,16 @@ class TextOnceRegexMatcher(RegexMatcher):
     pattern skipped on a note that holds none of the words every one of its matches contains
     (``regex_gates``: read from the pattern itself, so no match is lost)."""
 
-    _gates: dict[re.Pattern[str], Requirement | None]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._gates: dict[re.Pattern[str], Requirement | None] = {}  # each pattern's, read on first use
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         if not self._patterns:
             return []
         text = doc_text(doc)
         folded = text.casefold()
-        gates = self.__dict__.setdefault("_gates", {})
+        gates = self._gates
         matches: list[tuple[int, int, int]] = []
         for match_id, patterns in self._patterns.items():
             on_match = self._callbacks[match_id]
