@@ -22,15 +22,14 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 # with a field label ("exam: ...", as notes written all in lower case have them). A bullet put before
 # the wrapped part ("... without\n- meaningful relief", as list templates do to every line) goes too,
 # in a note that uses both cases (in one all in lower case, every list item starts in lower case).
-_WRAPPED_LOWER = re.compile(r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}[:|])")
-_WRAPPED = re.compile(
-    r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n(?:[ \t]*[-*\u2022][ \t]+)?)"
-    r"(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}[:|])"
-)
+_LONG_OPEN_LINE = r"(?m)^([^\n]{40,}[^\n.:;?!\s])"
+_GOES_ON_LOWER = r"(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}[:|])"
+_WRAPPED_LOWER = re.compile(_LONG_OPEN_LINE + r"([ \t]*\n)" + _GOES_ON_LOWER)
+_WRAPPED = re.compile(_LONG_OPEN_LINE + r"([ \t]*\n(?:[ \t]*[-*\u2022][ \t]+)?)" + _GOES_ON_LOWER)
 # In a note written all in capitals the case of the next line says nothing: a long line goes on
 # into the next unless that one starts a field or a list item.
 _WRAPPED_CAPITALS = re.compile(
-    r"(?m)^([^\n]{40,}[^\n.:;?!\s])([ \t]*\n)"
+    _LONG_OPEN_LINE + r"([ \t]*\n)"
     r"(?=[A-Z0-9(])(?![A-Z][A-Z0-9 /&()'.-]{0,40}[:|])(?![-*\u2022]|\d{1,2}[.)]\s)"
 )
 

@@ -71,7 +71,7 @@ def suggest_diagnoses(view: NoteView, mapping: DiagnosisMapping, mentions: list[
                 if unspecified:
                     gaps.append(Gap(concept, unspecified, mention.evidence))
     explained = any(kinds[concept] == "explanation" for concept in by_concept)
-    candidates = _outpatient_rules(mapping, candidates, context, explained=explained)
+    candidates = _outpatient_rules(kinds, candidates, context, explained=explained)
     return Suggestion(codes=_merged(mapping, candidates), gaps=_unique_gaps(gaps, candidates))
 
 
@@ -197,17 +197,17 @@ def _unspecified(concept: str, facts: dict[str, object]) -> str | None:
     return None
 
 
-def _outpatient_rules(mapping: DiagnosisMapping, candidates: list[_Candidate], context: _NoteFacts, *,
+def _outpatient_rules(kinds: dict[str, str], candidates: list[_Candidate], context: _NoteFacts, *,
                      explained: bool = False) -> list[_Candidate]:
     """A region's radiculopathy is not added to its disc code with radiculopathy; sciatica coded with low
     back pain is not coded again; a side stated once wins over a mention without one; symptoms only when
-    no diagnosis is coded, nor beside a confirmed diagnosis outside the table that explains them."""
+    no diagnosis is coded, nor beside a confirmed diagnosis outside the table that explains them
+    (``kinds``: each concept's kind in the mapping)."""
     kept = _without_attributed_radiculopathy(candidates, context)
     if any(c.concept == "low_back_pain" for c in kept):
         kept = [c for c in kept if c.concept != "sciatica"]
     sided = {c.concept for c in kept if c.facts.get("laterality") not in (None, "unstated")}
     kept = [c for c in kept if not (c.facts.get("laterality") == "unstated" and c.concept in sided)]
-    kinds = {concept.id: concept.kind for concept in mapping.concepts}
     if explained or any(kinds[c.concept] == "diagnosis" for c in kept):
         kept = [c for c in kept if kinds[c.concept] == "diagnosis"]
     return kept

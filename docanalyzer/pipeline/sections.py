@@ -163,9 +163,9 @@ def _field_in_capitals(doc: Doc, text: str, rule: SectionRule, end: int) -> bool
     that is case-sensitive) counts there only when it stands alone on its line."""
     if "(?-i:" not in str(rule.pattern):
         return False
-    line_end = text.find("\n", doc[end - 1].idx if end else 0)
-    after = text[doc[end - 1].idx + len(doc[end - 1]) : len(text) if line_end < 0 else line_end]
-    return bool(after.strip(" \t:"))
+    header_end = doc[end - 1].idx + len(doc[end - 1])
+    line_end = text.find("\n", header_end)
+    return bool(text[header_end : len(text) if line_end < 0 else line_end].strip(" \t:"))
 
 
 def _mixed_case(text: str) -> bool:
