@@ -18,6 +18,7 @@ from medspacy.common.regex_matcher import RegexMatcher
 from spacy.tokens import Doc
 
 from docanalyzer.pipeline.regex_gates import Requirement, gate_of, passes
+from docanalyzer.pipeline.spaced_phrases import spaced_phrase_matches
 
 TEXT_KEY = "docanalyzer_text"
 
@@ -100,7 +101,10 @@ class _LongestFirstMatcher(MedspacyMatcher):
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         matches = list(self._MedspacyMatcher__matcher(doc))
-        matches += self._MedspacyMatcher__phrase_matcher(doc)
+        phrases = self._MedspacyMatcher__phrase_matcher
+        matches += phrases(doc)
+        if len(phrases):
+            matches += spaced_phrase_matches(phrases, doc)
         matches += self._MedspacyMatcher__regex_matcher(doc)
         if not self._prune:
             return matches

@@ -21,7 +21,14 @@ from docanalyzer.report import (
     Region,
 )
 from docanalyzer.resolve.mentions import Mention, NoteView
-from docanalyzer.resolve.signals import FoundSignal, decision_spec, find_signals, matching, section_weight
+from docanalyzer.resolve.signals import (
+    FoundSignal,
+    decision_spec,
+    find_signals,
+    matching,
+    section_weight,
+    vetoed_sentences,
+)
 from docanalyzer.schemas import MentionRule, ProcedureDecisionSpec
 
 # Sections that narrate other times or intentions, not this encounter's procedure.
@@ -107,7 +114,10 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
     """``interpretation``: the evidence that documents the interpretation element, or None."""
     spec = decision_spec()
     reading = _read(view, interpretation, spec)
-    aborted = sorted({m for rule in spec.outcome.abort for m in matching(rule, view)}, key=lambda m: m.start)
+    # a stop told in a sentence about a past, planned or outside study is that study's, not this one's
+    vetoed = vetoed_sentences(view, spec)
+    aborted = sorted({m for rule in spec.outcome.abort for m in matching(rule, view) if m.sentence not in vetoed},
+                     key=lambda m: m.start)
     status = _decide(view, spec, reading, interpretation, aborted)
     ct_read = status in _DONE and _ct_read(view, interpretation is not None)
     regions, region_mentions = _regions(view) if status in _DONE else ([], [])

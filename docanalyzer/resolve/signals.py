@@ -77,7 +77,7 @@ def _near_with(view: NoteView, mention: Mention, labels: list[str], window: int,
     )
 
 
-def _vetoed_sentences(view: NoteView, spec: ProcedureDecisionSpec) -> frozenset[int]:
+def vetoed_sentences(view: NoteView, spec: ProcedureDecisionSpec) -> frozenset[int]:
     """Sentences whose positive evidence belongs to another encounter's study: a veto mention's own
     sentence and up to ``following`` later sentences that stay in its section."""
     vetoed: set[int] = set()
@@ -107,7 +107,7 @@ def find_signals(
     """Every signal present in the note, strongest first. ``interpretation`` holds the evidence
     that makes the checklist's interpretation element documented (None: not documented)."""
     spec = spec or decision_spec()
-    vetoed = _vetoed_sentences(view, spec)
+    vetoed = vetoed_sentences(view, spec)
     found: dict[str, FoundSignal] = {}
     for rule in spec.signals:
         full = True
