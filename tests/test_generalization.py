@@ -20,14 +20,14 @@ from docanalyzer.inputs import read_note_file
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 FLOORS = {
-    "heldout": {"procedure_status_accuracy": 0.94, "macro_f1": 0.955, "region_exact_match": 0.93,
-                "primary_code_exact_match": 0.96},
-    "dev": {"procedure_status_accuracy": 0.99, "macro_f1": 0.965, "region_exact_match": 0.95,
-            "primary_code_exact_match": 0.95},
+    "heldout": {"procedure_status_accuracy": 0.95, "macro_f1": 0.96, "region_exact_match": 0.94,
+                "primary_code_exact_match": 0.965},
+    "dev": {"procedure_status_accuracy": 0.97, "macro_f1": 0.96, "region_exact_match": 0.94,
+            "primary_code_exact_match": 0.935},
 }
 # Suggested ICD-10-CM codes against the annotators' expected_dx (issue 17: targets P 0.90, R 0.85 on
 # the held-out split; recall is above its target, precision is held here at today's level).
-DX_FLOORS = {"heldout": {"precision": 0.88, "recall": 0.92}, "dev": {"precision": 0.97, "recall": 0.96}}
+DX_FLOORS = {"heldout": {"precision": 0.88, "recall": 0.92}, "dev": {"precision": 0.94, "recall": 0.95}}
 INTRATHECAL = {"performed", "attempted", "injection_only"}
 
 

@@ -25,8 +25,11 @@ def refuse_unsupported(component: str, options: dict[str, bool]) -> None:
 
 
 def _scope(direction: str, start: int, end: int, sent_start: int, sent_end: int, limit: int | None) -> tuple[int, int]:
-    """The same scope medspaCy's ConTextModifier computes from the sentence and the rule's max_scope."""
+    """The scope medspaCy's ConTextModifier computes from the sentence and the rule's max_scope, except
+    a terminator's, which is its own words (see ``FocusedConText``)."""
     direction = direction.lower()
+    if direction == "terminate":
+        return start, end
     if direction == "forward":
         return end, sent_end if limit is None or sent_end - end <= limit else end + limit
     if direction == "backward":
@@ -41,7 +44,14 @@ class FocusedConText(ConText):
 
     A drop-in only for what this project uses: targets from a span group, no span attributes, no
     global ``max_scope`` (a scope never leaves its sentence). Anything else is refused when built,
-    rather than silently ignored; ``tests/test_medspacy_speedups.py`` compares it with stock ConText."""
+    rather than silently ignored; ``tests/test_medspacy_speedups.py`` compares it with stock ConText.
+
+    One deliberate difference: a TERMINATE modifier ("but", ";", a field's pipe) ends the scope of
+    the modifiers before it whatever the sentence's length. In medspaCy 1.3.1 a terminator's scope is
+    the whole sentence, and ``limit_scope`` only applies it when the two scopes overlap by its test
+    (one scope's edge inside the other), which a sentence-wide scope that encloses the other fails:
+    "ORDER; CT myelogram; Dr X" made the myelogram planned. Here a terminator's scope is its own
+    words, which that test always sees."""
 
     def __init__(self, nlp, name: str = "medspacy_context", *, input_span_type: str = "group",
                  span_attrs: object = None, max_scope: int | None = None, **options) -> None:

@@ -39,6 +39,7 @@ NOT_THIS_ENCOUNTER = frozenset(
 _IMAGING_CUES = ("MYELOGRAM", "CT_MYELOGRAM", "IMAGES", "INJECTED", "CONTRAST_AGENT",
                  "CONTRAST_GENERIC", "FLUOROSCOPY", "FINDING", "RESULT")
 _REGION_SECTIONS = frozenset({"title", "findings", "impression", "ct_findings"})
+_READ_SECTIONS = frozenset({"findings", "impression", "ct_findings"})
 _REGION_LABELS = {
     "REGION_CERVICAL": ("cervical",),
     "REGION_THORACIC": ("thoracic",),
@@ -114,10 +115,7 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
     """``interpretation``: the evidence that documents the interpretation element, or None."""
     spec = decision_spec()
     reading = _read(view, interpretation, spec)
-    # a stop told in a sentence about a past, planned or outside study is that study's, not this one's
-    vetoed = vetoed_sentences(view, spec)
-    aborted = sorted({m for rule in spec.outcome.abort for m in matching(rule, view) if m.sentence not in vetoed},
-                     key=lambda m: m.start)
+    aborted = _stops(view, spec)
     status = _decide(view, spec, reading, interpretation, aborted)
     ct_read = status in _DONE and _ct_read(view, interpretation is not None)
     regions, region_mentions = _regions(view) if status in _DONE else ([], [])
@@ -140,6 +138,14 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
         region_evidence=region_mentions,
         decision=_decision(spec, status, reading.score, reading.signals, reading.core),
     )
+
+
+def _stops(view: NoteView, spec: ProcedureDecisionSpec) -> list[Mention]:
+    """The note's words that the study stopped, in order; a stop told in a sentence about a past,
+    planned or outside study is that study's, not this one's."""
+    vetoed = vetoed_sentences(view, spec)
+    stops = {m for rule in spec.outcome.abort for m in matching(rule, view) if m.sentence not in vetoed}
+    return sorted(stops, key=lambda m: m.start)
 
 
 def _decide(view: NoteView, spec: ProcedureDecisionSpec, reading: _Reading,
@@ -228,21 +234,56 @@ def _conventional_images(view: NoteView) -> bool:
 
 
 def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
-    """Regions imaged and read; a film that only checks the needle's position images no region."""
-    found: set[Region] = set()
-    used: list[Mention] = []
+    """Regions imaged and read; a film that only checks the needle's position images no region, the
+    skin prepared over a region images nothing, and the edge of a neighbouring region seen in passing
+    ("the distal thoracic cord" on a lumbar study) adds it only when nothing else names a region."""
+    named: dict[Mention, tuple[Region, ...]] = {}
     for mention in current(view, *_REGION_LABELS):
-        if mention.section == "billing" or _same_sentence(view, mention, ("NEEDLE_CHECK",)):
+        if mention.section == "billing" or _same_sentence(view, mention, ("NEEDLE_CHECK",)) or _prepared(view, mention):
             continue
         if mention.section in _REGION_SECTIONS or _same_sentence(view, mention, _IMAGING_CUES):
-            found.update(_REGION_LABELS[mention.label])
-            used.append(mention)
+            named[mention] = _REGION_LABELS[mention.label]
     for mention in current(view, "MYELOGRAM", "CT_MYELOGRAM"):  # "LUMBAR MYELOGRAM" names its region
         region = mention.metadata.get("region")
         if region:
+            named[mention] = (region,)
+    whole = {m: r for m, r in named.items() if not _BORDER_BEFORE.search(view.text, max(0, m.start - 24), m.start)
+             and not _BORDER_AFTER.match(view.text, m.end)}
+    kept = whole or named
+    if not kept:
+        found, used = _regions_of_read_levels(view)
+        return [r for r in REGION_ORDER if r in found], used
+    found = {region for regions in kept.values() for region in regions}
+    return [r for r in REGION_ORDER if r in found], list(kept)
+
+
+_BORDER_BEFORE = re.compile(r"\b(?:lower|lowermost|distal|upper|uppermost|proximal|caudal|inferior|superior)[ \t]+$",
+                            re.IGNORECASE)
+_BORDER_AFTER = re.compile(r"[ \t-]*junction\b", re.IGNORECASE)
+
+
+def _prepared(view: NoteView, mention: Mention) -> bool:
+    """The region is the skin prepared for the puncture ("the lumbar region was prepped and draped")."""
+    return _same_sentence(view, mention, ("PREP_STARTED",)) and not _same_sentence(view, mention, ("IMAGES",))
+
+
+_LEVEL_REGION = {"c": "cervical", "t": "thoracic", "l": "lumbosacral", "s": "lumbosacral"}
+_NEEDLE_CUES = ("NEEDLE", "LUMBAR_PUNCTURE", "C12_PUNCTURE", "SITE_CUE", "INTRATHECAL", "NEEDLE_CHECK")
+
+
+def _regions_of_read_levels(view: NoteView) -> tuple[set[Region], list[Mention]]:
+    """When no region is named, the levels the findings read name it ("L4-5: severe stenosis" is a
+    lumbar study), apart from the needle's own level ("needle tip at L2-3")."""
+    found: set[Region] = set()
+    used: list[Mention] = []
+    for mention in current(view, "INTERSPACE_LEVEL"):
+        if mention.section not in _READ_SECTIONS or _same_sentence(view, mention, _NEEDLE_CUES):
+            continue
+        region = _LEVEL_REGION.get(mention.text[:1].lower())
+        if region:
             found.add(region)
             used.append(mention)
-    return [r for r in REGION_ORDER if r in found], used
+    return found, used
 
 
 _CT_CUES = ("CT_STUDY", "CT_MYELOGRAM", "CT_TRANSFER")
