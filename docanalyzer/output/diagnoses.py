@@ -1,7 +1,7 @@
-"""How each output format shows the diagnosis review (text lines, CSV cells, an HTML section).
+"""How the text and CSV outputs show the diagnosis review (the HTML page: templates/diagnoses.html.j2).
 
-Kept apart from the writers so that the review's presentation is in one place and a report without a
-review (the default) renders exactly as before.
+Kept apart from the writers so that a report without a review (the default) renders exactly as before;
+what the review shows is decided in ``view_model.diagnosis_view``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import textwrap
 from html import escape
 
 from docanalyzer.output.terminal import printable
-from docanalyzer.report import DiagnosisReview, Report
+from docanalyzer.output.view_model import DiagnosisView
+from docanalyzer.report import Report
 
 CSV_DX_FIELDS = ["billed_dx", "dx_checks", "suggested_dx", "dx_covered"]
 
@@ -28,7 +29,7 @@ def dx_cells(report: Report) -> dict[str, str]:
     }
 
 
-def dx_text_lines(review: DiagnosisReview | None, width: int) -> list[str]:
+def dx_text_lines(review: DiagnosisView | None, width: int) -> list[str]:
     """The review for a terminal: suggested codes with their first quote, billed checks, query drafts."""
     if review is None:
         return []
@@ -41,8 +42,8 @@ def dx_text_lines(review: DiagnosisReview | None, width: int) -> list[str]:
     for check in review.billed:  # (the messages are the code-review findings above)
         instead = f" (the note supports {', '.join(check.alternatives)})" if check.alternatives else ""
         lines.extend(_wrap(f"billed {printable(check.code)}: {check.status}{instead}", width))
-    if review.coverage is not None and review.covered is not None:
-        lines.append(f"    coverage ({review.coverage}): {'covered' if review.covered else 'not covered'}")
+    if review.coverage_state is not None:
+        lines.append(f"    coverage ({review.coverage}): {review.coverage_state}")
     for query in review.queries:
         lines.append(f"    query draft ({query.concept}):")
         lines.extend(textwrap.indent(query.question, "      ").splitlines())
@@ -56,6 +57,7 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def _one_line(text: str) -> str:
     return printable(" ".join(text.split()))
+
 
 
 def dx_html_section(report: Report, prefix: str) -> str:
