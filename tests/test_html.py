@@ -18,10 +18,13 @@ import pytest
 from conftest import REPO, read_original, sample_note_paths
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from docanalyzer.cli import app
-from docanalyzer.output.html import CSS, HtmlReport, Span, highlight, render_html
+from docanalyzer.output.highlight import highlight
+from docanalyzer.output.html import CSS, HtmlReport, render_html
+from docanalyzer.output.view_model import Span
 from docanalyzer.report import Report
 
 SAMPLES = sample_note_paths()
@@ -208,7 +211,7 @@ def test_queries_codes_and_verdicts_are_shown(sample_pairs, sample_page: str) ->
     for report, _ in sample_pairs:
         for query in report.queries:
             first_line = query.question.splitlines()[0]
-            assert first_line.replace("'", "&#x27;") in sample_page
+            assert escape(first_line) in sample_page
         for code in report.code_review.suggested_codes:
             assert f"<b>{code.code}</b>" in sample_page
     assert "Clinically undetermined" in sample_page

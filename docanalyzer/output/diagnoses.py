@@ -7,7 +7,6 @@ what the review shows is decided in ``view_model.diagnosis_view``.
 from __future__ import annotations
 
 import textwrap
-from html import escape
 
 from docanalyzer.output.terminal import printable
 from docanalyzer.output.view_model import DiagnosisView
@@ -59,31 +58,3 @@ def _one_line(text: str) -> str:
     return printable(" ".join(text.split()))
 
 
-
-def dx_html_section(report: Report, prefix: str) -> str:
-    """The review as a section of a note's article ("" when there is none)."""
-    review = report.diagnosis_review
-    if review is None:
-        return ""
-    out = [f'<section aria-labelledby="{prefix}-dx"><h3 id="{prefix}-dx">Diagnoses (ICD-10-CM)</h3>'
-           f'<p class="reason">{escape(review.code_set)}</p><div class="codes">']
-    if not review.suggested:
-        out.append('<p class="none">No diagnosis code is supported by this documentation.</p>')
-    for code in review.suggested:
-        quotes = "; ".join(f"\u201c{escape(ev.text[:80])}\u201d" for ev in code.evidence[:2])
-        out.append(f'<div class="code"><b>{escape(code.code)}</b><span class="desc">{escape(code.description)}'
-                   f'<span class="why">{escape(code.reason)} {quotes}</span></span></div>')
-    for check in review.billed:
-        severity = "info" if check.status in ("supported", "not_reviewed") else "warning"
-        out.append(f'<div class="cf sev-{severity}"><strong>Billed {escape(check.code)}</strong> '
-                   f"<code>{escape(check.status)}</code> {escape(check.message)}</div>")
-    if review.coverage is not None and review.covered is not None:
-        state = "covered" if review.covered else "not covered"
-        out.append(f'<p class="mn">Coverage list {escape(review.coverage)}: <b>{state}</b></p>')
-    for query in review.queries:
-        said = "; ".join(f"\u201c{escape(ev.text[:120])}\u201d" for ev in query.indicators)
-        question = "<br>".join(escape(line) for line in query.question.splitlines())
-        out.append(f'<div class="query"><h4>Diagnosis query draft</h4><p class="reason">The note says: {said}</p>'
-                   f"<p>{question}</p></div>")
-    out.append("</div></section>")
-    return "".join(out)

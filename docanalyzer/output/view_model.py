@@ -506,12 +506,7 @@ def _why(report: Report) -> str | None:
 def _facts(report: Report) -> tuple[tuple[str, str], ...]:
     """The note's key facts, as (label, value) pairs (the HTML page's line under the heading)."""
     review = report.code_review
-    facts = []
-    if report.verdict != "error":
-        facts += [("Procedure", label(report.procedure_status)), ("Regions", ", ".join(report.regions) or "none"),
-                  ("Suggested codes", ", ".join(c.code for c in review.suggested_codes) or "none supported")]
-        if review.modifiers:
-            facts.append(("Modifiers", ", ".join(m.code for m in review.modifiers)))
+    facts = _analysis_facts(report) if report.verdict != "error" else []
     if review.billed_code:
         facts.append(("Billed", review.billed_code))
     if report.medical_necessity is not None:
@@ -520,6 +515,16 @@ def _facts(report: Report) -> tuple[tuple[str, str], ...]:
     if report.input.chars:
         facts.append(("Length", f"{report.input.chars:,} chars"))
     return tuple(facts)
+
+
+def _analysis_facts(report: Report) -> list[tuple[str, str]]:
+    """What the analysis found: the procedure, the regions, the codes it supports."""
+    review = report.code_review
+    facts = [("Procedure", label(report.procedure_status)), ("Regions", ", ".join(report.regions) or "none"),
+             ("Suggested codes", ", ".join(c.code for c in review.suggested_codes) or "none supported")]
+    if review.modifiers:
+        facts.append(("Modifiers", ", ".join(m.code for m in review.modifiers)))
+    return facts
 
 
 # --- the batch -----------------------------------------------------------------------------------------
