@@ -12,17 +12,38 @@ import subprocess
 import sys
 import zlib
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from conftest import REPO, read_original, sample_note_paths
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jinja2 import UndefinedError
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from docanalyzer.cli import app
-from docanalyzer.output.html import CSS, HtmlReport, Span, highlight, render_html
-from docanalyzer.report import Report
+from docanalyzer.output.highlight import highlight
+from docanalyzer.output.html import CSS, HtmlReport, environment, render_html
+from docanalyzer.output.view_model import Span
+from docanalyzer.report import (
+    BilledDxCheck,
+    ChecklistRef,
+    CodeFinding,
+    DiagnosisReview,
+    DxCode,
+    DxQuery,
+    Evidence,
+    Finding,
+    MedicalNecessity,
+    Modifier,
+    PhysicianQuery,
+    Report,
+    ReportError,
+    ReportWarning,
+    SuggestedCode,
+)
 
 SAMPLES = sample_note_paths()
 VOID = {"meta", "br", "img", "input", "hr", "link", "rect", "line", "col", "wbr"}
@@ -208,7 +229,7 @@ def test_queries_codes_and_verdicts_are_shown(sample_pairs, sample_page: str) ->
     for report, _ in sample_pairs:
         for query in report.queries:
             first_line = query.question.splitlines()[0]
-            assert first_line.replace("'", "&#x27;") in sample_page
+            assert escape(first_line) in sample_page
         for code in report.code_review.suggested_codes:
             assert f"<b>{code.code}</b>" in sample_page
     assert "Clinically undetermined" in sample_page
@@ -265,6 +286,162 @@ def test_content_security_policy_forbids_everything_but_our_stylesheet(sample_pa
     assert f"'sha256-{digest}'" in csp
     assert page.style_text == CSS
     assert not any("style" in attrs for _, attrs in page.tags), "inline style attributes would be blocked"
+
+
+def _policy_and_style(page_text: str) -> tuple[str, str]:
+    page = parse(page_text)
+    csp = next(attrs["content"] for tag, attrs in page.tags
+               if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy")
+    return csp or "", page.style_text
+
+
+def test_every_page_allows_exactly_its_own_stylesheet(sample_pairs, tmp_path: Path) -> None:
+    """The hash in the policy is computed from the style text the page carries (the shipped
+    report.css): the main page and every page of notes, one style-src hash each."""
+    import io
+
+    shipped = resources.files("docanalyzer.output").joinpath("templates/report.css").read_text(encoding="utf-8")
+    assert "\n" + shipped == CSS
+    handle = io.StringIO()
+    with HtmlReport(handle, generated="x", pages_dir=tmp_path / "notes", page_threshold=2) as out:
+        for report, text in sample_pairs[:5]:
+            out.add(report, text)
+    pages = [handle.getvalue()] + [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "notes").iterdir())]
+    assert len(pages) == 2
+    for page_text in pages:
+        csp, style = _policy_and_style(page_text)
+        assert style == CSS
+        digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode()
+        assert re.findall(r"'sha256-([^']+)'", csp) == [digest]
+
+
+def test_the_template_environment_is_built_once_escapes_and_is_strict() -> None:
+    env = environment()
+    assert env is environment()
+    assert env.from_string("{{ v }}").render(v='<a href="x">&</a>') == "&lt;a href=&#34;x&#34;&gt;&amp;&lt;/a&gt;"
+    template_file = Path(env.get_template("note.html.j2").filename or "")
+    assert template_file.parent == Path(resources.files("docanalyzer.output") / "templates")  # the package's own
+    with pytest.raises(UndefinedError):
+        env.get_template("note.html.j2").render()  # a missing value is an error, not an empty string
+
+
+# --- escaping everywhere ------------------------------------------------------------------------------
+
+def _decoded(out: str, page: Page) -> tuple[str, list[str]]:
+    """The page's text nodes (joined) and attribute values, as a browser would read them."""
+    collector = _Text()
+    collector.feed(out)
+    collector.close()
+    return "\x00".join(collector.data), [value or "" for _, attrs in page.tags for value in attrs.values()]
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.data: list[str] = []
+
+    def handle_data(self, data):
+        self.data.append(data)
+
+
+ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "a", "header", "span", "div", "main", "section",
+                "h1", "h2", "h3", "h4", "svg", "desc", "text", "tspan", "rect", "line", "table", "thead", "tbody",
+                "tr", "th", "td", "p", "code", "footer", "article", "nav", "dl", "dt", "dd", "small", "b", "i",
+                "strong", "ul", "li", "mark", "pre", "br"}
+
+
+def _assert_inert(out: str) -> Page:
+    page = parse(out)
+    assert {tag for tag, _ in page.tags} <= ALLOWED_TAGS
+    assert "<script" not in out.lower()
+    for tag, attrs in page.tags:
+        assert not any(name.startswith("on") for name in attrs), tag
+    return page
+
+
+def test_note_text_and_evidence_with_markup_characters_come_out_escaped(analyzer) -> None:
+    """A real analysis whose evidence itself holds <script>, quotes and &: shown as text in the chips,
+    the highlights and the note text, never as markup."""
+    text = read_original(SAMPLES[0])
+    text = text.replace("Contrast fills the thecal sac from the conus",
+                        'Contrast fills the thecal sac <script>alert("x")</script> & from the conus')
+    text = text.replace("with compression of the left L5 nerve root.",
+                        'with compression of the "left" L5 nerve root <b>&amp;</b>.')
+    document_id = '<script>alert("id")</script> & "x"'
+    report = analyzer.analyze(text, document_id=document_id)
+    hostile = [ev for element in report.elements for ev in element.evidence if set('<&"') & set(ev.text)]
+    assert len(hostile) >= 2, "the test needs evidence that holds the characters"
+    out = render_html([(report, text)])
+    page = _assert_inert(out)
+    data, _ = _decoded(out, page)
+    assert page.pre_texts["n1"] == text
+    marks = {(int(m["attrs"]["data-start"]), int(m["attrs"]["data-end"])): m for m in page.marks.values()}
+    for ev in hostile:
+        assert marks[(ev.start, ev.end)]["text"] == ev.text  # highlighted, as text
+        assert f"“{' '.join(ev.text.split())[:55]}" in data  # its chip (cut to fit)
+    assert data.count(document_id) == 2  # the note's heading and its worklist row
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; from" in out
+    assert "&#34;left&#34; L5 nerve root &lt;b&gt;&amp;amp;&lt;/b&gt;." in out
+
+
+class _Hostile:
+    """A fresh hostile string each call, numbered so each place it goes can be found on the page."""
+
+    def __init__(self) -> None:
+        self.issued: list[str] = []
+
+    def __call__(self) -> str:
+        n = len(self.issued) + 1
+        self.issued.append(f'<script>alert("{n}")</script> & "{n}" \'{n}\'')
+        return self.issued[-1]
+
+    def evidence(self, *, chip: bool = False) -> Evidence:
+        """A quote; a chip also shows its section (in its title), quotes in running text do not."""
+        return Evidence(text=self(), start=0, end=1, section=self() if chip else None, label="X", assertion="affirmed")
+
+
+def _hostile_everywhere(report: Report, h: _Hostile) -> Report:
+    """``report`` with every piece of free text the page shows replaced by a hostile string."""
+    def quotes(items):
+        return [ev.model_copy(update={"text": h(), "section": h()}) for ev in items]
+
+    elements = [e.model_copy(update={
+        "name": h(), "evidence": quotes(e.evidence), "discounted": quotes(e.discounted), "values": {h(): [h(), h()]},
+        "reason": h() if e.status != "documented" or not e.evidence else e.reason}) for e in report.elements]
+    review = report.code_review.model_copy(update={
+        "billed_code": h(), "suggested_codes": [SuggestedCode(code=h(), description=h(), reason=h())],
+        "modifiers": [Modifier(code=h(), description=h(), reason=h())],
+        "findings": [CodeFinding(rule_id=h(), severity="warning", message=h(), evidence=[h.evidence(chip=True)])]})
+    diagnoses = DiagnosisReview(
+        code_set=h(), coverage=h(), covered=False,
+        suggested=[DxCode(code=h(), description=h(), concept="x", reason=h(), evidence=[h.evidence(), h.evidence()])],
+        billed=[BilledDxCheck(code=h(), status="unsupported", message=h())],
+        queries=[DxQuery(concept="x", question=f"{h()}\n{h()}", indicators=[h.evidence()])])
+    return report.model_copy(update={
+        "document_id": h(), "elements": elements, "code_review": review, "diagnosis_review": diagnoses,
+        "checklist": ChecklistRef(id=h(), version=h(), title=h()),
+        "findings": [Finding(concept=h(), assertion="present", evidence=[])],
+        "medical_necessity": MedicalNecessity(met=False, missing=[], explanation=h()),
+        "queries": [PhysicianQuery(element_id=report.elements[0].id, status="missing", question=f"{h()}\n- {h()}",
+                                   indicators=[h.evidence()])],
+        "warnings": [ReportWarning(code=h(), message=h())]})
+
+
+def test_every_place_text_is_shown_escapes_it(analyzer) -> None:
+    """Every free-text field a page shows (ids, names, reasons, quotes and their sections, values,
+    codes and their descriptions, findings, messages, query drafts, the diagnosis review, the
+    checklist) given a different hostile string: each is on the page, as text, and nothing runs."""
+    h = _Hostile()
+    text = HOSTILE + read_original(SAMPLES[3])
+    report = analyzer.analyze(text, document_id="d")
+    failed = analyzer.analyze("", document_id="e").model_copy(update={
+        "document_id": h(), "errors": [ReportError(code=h(), message=h())]})
+    out = render_html([(_hostile_everywhere(report, h), text), (failed, None)], title=h())
+    page = _assert_inert(out)
+    data, attributes = _decoded(out, page)
+    missing = [s for s in h.issued if s not in data and not any(s in value for value in attributes)]
+    assert missing == [], f"{len(missing)} of {len(h.issued)} hostile strings are not shown as text: {missing[:3]}"
+    assert page.pre_texts["n1"] == text
 
 
 # --- overlapping spans --------------------------------------------------------------------------------

@@ -36,3 +36,17 @@ def test_every_rule_file_is_shipped_as_package_data() -> None:
         folder = rule_file.parent.relative_to(REPO / "patterns").parts
         package = ".".join(("docanalyzer", "patterns", *folder))
         assert f"*{rule_file.suffix}" in package_data.get(package, []), rule_file
+
+
+def test_every_html_template_is_shipped_as_package_data() -> None:
+    """The HTML report renders from docanalyzer/output/templates/ (a PackageLoader): a template or
+    the stylesheet left out of package-data works in a checkout and fails in an installed wheel."""
+    from fnmatch import fnmatch
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"].get("docanalyzer.output", [])
+    folder = REPO / "docanalyzer" / "output" / "templates"
+    files = sorted(f"templates/{path.name}" for path in folder.iterdir() if path.is_file())
+    assert "templates/report.css" in files and "templates/report.html.j2" in files
+    assert [f for f in files if not any(fnmatch(f, g) for g in globs)] == []
+    assert not any(path.is_dir() for path in folder.iterdir()), "the package-data globs do not reach subfolders"

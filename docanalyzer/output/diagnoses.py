@@ -1,16 +1,16 @@
-"""How each output format shows the diagnosis review (text lines, CSV cells, an HTML section).
+"""How the text and CSV outputs show the diagnosis review (the HTML page: templates/diagnoses.html.j2).
 
-Kept apart from the writers so that the review's presentation is in one place and a report without a
-review (the default) renders exactly as before.
+Kept apart from the writers so that a report without a review (the default) renders exactly as before;
+what the review shows is decided in ``view_model.diagnosis_view``.
 """
 
 from __future__ import annotations
 
 import textwrap
-from html import escape
 
 from docanalyzer.output.terminal import printable
-from docanalyzer.report import DiagnosisReview, Report
+from docanalyzer.output.view_model import DiagnosisView
+from docanalyzer.report import Report
 
 CSV_DX_FIELDS = ["billed_dx", "dx_checks", "suggested_dx", "dx_covered"]
 
@@ -28,7 +28,7 @@ def dx_cells(report: Report) -> dict[str, str]:
     }
 
 
-def dx_text_lines(review: DiagnosisReview | None, width: int) -> list[str]:
+def dx_text_lines(review: DiagnosisView | None, width: int) -> list[str]:
     """The review for a terminal: suggested codes with their first quote, billed checks, query drafts."""
     if review is None:
         return []
@@ -41,8 +41,8 @@ def dx_text_lines(review: DiagnosisReview | None, width: int) -> list[str]:
     for check in review.billed:  # (the messages are the code-review findings above)
         instead = f" (the note supports {', '.join(check.alternatives)})" if check.alternatives else ""
         lines.extend(_wrap(f"billed {printable(check.code)}: {check.status}{instead}", width))
-    if review.coverage is not None and review.covered is not None:
-        lines.append(f"    coverage ({review.coverage}): {'covered' if review.covered else 'not covered'}")
+    if review.coverage_state is not None:
+        lines.append(f"    coverage ({review.coverage}): {review.coverage_state}")
     for query in review.queries:
         lines.append(f"    query draft ({query.concept}):")
         lines.extend(textwrap.indent(query.question, "      ").splitlines())
@@ -58,30 +58,3 @@ def _one_line(text: str) -> str:
     return printable(" ".join(text.split()))
 
 
-def dx_html_section(report: Report, prefix: str) -> str:
-    """The review as a section of a note's article ("" when there is none)."""
-    review = report.diagnosis_review
-    if review is None:
-        return ""
-    out = [f'<section aria-labelledby="{prefix}-dx"><h3 id="{prefix}-dx">Diagnoses (ICD-10-CM)</h3>'
-           f'<p class="reason">{escape(review.code_set)}</p><div class="codes">']
-    if not review.suggested:
-        out.append('<p class="none">No diagnosis code is supported by this documentation.</p>')
-    for code in review.suggested:
-        quotes = "; ".join(f"\u201c{escape(ev.text[:80])}\u201d" for ev in code.evidence[:2])
-        out.append(f'<div class="code"><b>{escape(code.code)}</b><span class="desc">{escape(code.description)}'
-                   f'<span class="why">{escape(code.reason)} {quotes}</span></span></div>')
-    for check in review.billed:
-        severity = "info" if check.status in ("supported", "not_reviewed") else "warning"
-        out.append(f'<div class="cf sev-{severity}"><strong>Billed {escape(check.code)}</strong> '
-                   f"<code>{escape(check.status)}</code> {escape(check.message)}</div>")
-    if review.coverage is not None and review.covered is not None:
-        state = "covered" if review.covered else "not covered"
-        out.append(f'<p class="mn">Coverage list {escape(review.coverage)}: <b>{state}</b></p>')
-    for query in review.queries:
-        said = "; ".join(f"\u201c{escape(ev.text[:120])}\u201d" for ev in query.indicators)
-        question = "<br>".join(escape(line) for line in query.question.splitlines())
-        out.append(f'<div class="query"><h4>Diagnosis query draft</h4><p class="reason">The note says: {said}</p>'
-                   f"<p>{question}</p></div>")
-    out.append("</div></section>")
-    return "".join(out)

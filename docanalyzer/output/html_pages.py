@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -19,7 +18,6 @@ from pathlib import Path
 from docanalyzer.output.atomic import replace_durably
 
 NOTES_PER_PAGE = 100
-_NOTE_LINK = re.compile(r'href="#n(\d+)')
 
 
 def pages_dir_for(output: Path) -> Path:
@@ -29,11 +27,6 @@ def pages_dir_for(output: Path) -> Path:
 def page_name(index: int) -> str:
     """The page holding note ``index`` (1-based)."""
     return f"notes-{(index - 1) // NOTES_PER_PAGE + 1:05d}.html"
-
-
-def link_to_pages(row: str, folder: str) -> str:
-    """A worklist row whose ``#nN...`` links point into the note's page."""
-    return _NOTE_LINK.sub(lambda m: f'href="{folder}/{page_name(int(m.group(1)))}#n{m.group(1)}', row)
 
 
 def _refuse_link(path: Path) -> None:

@@ -8,10 +8,10 @@ the verdict), so piped output loses nothing.
 from __future__ import annotations
 
 import textwrap
-from collections import Counter
 
 from docanalyzer.output.diagnoses import dx_text_lines
 from docanalyzer.output.terminal import printable
+from docanalyzer.output.view_model import VERDICTS, BatchTally, Billing, ElementRow, NoteView, QueryView, note_view
 from docanalyzer.report import Report
 
 _MARK = {"documented": "[x]", "incomplete": "[~]", "missing": "[ ]"}
@@ -21,7 +21,6 @@ VERDICT_COLOUR = {
     "error": "red",
 }
 _SEVERITY_COLOUR = {"info": None, "warning": "yellow", "error": "red"}
-VERDICT_ORDER = ("complete", "needs_query", "deficient", "needs_review", "not_applicable", "error")
 _MAX_DISCOUNTED = 3
 
 
@@ -44,79 +43,74 @@ def _wrap(text: str, indent: str, width: int) -> list[str]:
 
 def format_text(report: Report, *, colour: bool = False, width: int = 100) -> str:
     """One note for a person: status line, warnings, codes, the checklist, necessity, code review, queries."""
-    lines = [_style(printable(report.document_id), None, colour, bold=True)]
-    if report.errors:
-        for error in report.errors:
+    note = note_view(report)
+    lines = [_style(printable(note.document_id), None, colour, bold=True)]
+    if note.errors:
+        for error in note.errors:
             lines.append(_style(f"  ERROR {error.code}: {printable(error.message)}", "red", colour))
         return "\n".join(lines)
-    lines += _headline(report, colour)
-    lines += _checklist_lines(report, colour)
-    if report.findings:
-        lines.append("  Findings: " + ", ".join(f"{f.concept} ({f.assertion})" for f in report.findings))
-    if report.medical_necessity is not None:
-        state = "met" if report.medical_necessity.met else "not met"
-        lines.append(f"  Medical necessity: {state}. {report.medical_necessity.explanation}")
-    lines += _code_review_lines(report, colour, width)
-    lines += dx_text_lines(report.diagnosis_review, width)
-    lines += _query_lines(report, colour, width)
+    lines += _headline(note, colour)
+    lines += _checklist_lines(note, colour)
+    if note.findings:
+        lines.append("  Findings: " + ", ".join(f"{f.concept} ({f.assertion})" for f in note.findings))
+    if note.necessity is not None:
+        lines.append(f"  Medical necessity: {note.necessity.state}. {note.necessity.explanation}")
+    lines += _billing_lines(note.billing, colour, width)
+    lines += dx_text_lines(note.diagnoses, width)
+    lines += _query_lines(note.queries, colour, width)
     return "\n".join(lines)
 
 
-def _headline(report: Report, colour: bool) -> list[str]:
-    regions = ", ".join(report.regions) or "none"
-    verdict = _style(report.verdict, VERDICT_COLOUR.get(report.verdict), colour, bold=True)
-    lines = [f"  Procedure: {report.procedure_status} (regions: {regions})   "
-             f"Score: {report.score:g}/100   Verdict: {verdict}"]
-    for warning in report.warnings:
+def _headline(note: NoteView, colour: bool) -> list[str]:
+    verdict = _style(note.verdict, VERDICT_COLOUR.get(note.verdict), colour, bold=True)
+    lines = [f"  Procedure: {note.procedure_status} (regions: {note.regions_text})   "
+             f"Score: {note.score_text}/100   Verdict: {verdict}"]
+    for warning in note.warnings:
         lines.append(_style(f"  WARNING {warning.code}: {printable(warning.message)}", "yellow", colour))
-    decision = report.procedure_decision
-    if decision is not None and report.procedure_status in {"uncertain", "not_documented"} and decision.signals:
-        lines.append(f"  Why: {decision.reasons[0]}")
-    review = report.code_review
-    codes = ", ".join(c.code for c in review.suggested_codes) or "none supported"
-    mods = ", ".join(m.code for m in review.modifiers)
-    lines.append(f"  Suggested codes: {codes}" + (f"  modifiers: {mods}" if mods else ""))
+    if note.why is not None:
+        lines.append(f"  Why: {note.why}")
+    mods = note.modifiers_text
+    lines.append(f"  Suggested codes: {note.codes_text}" + (f"  modifiers: {mods}" if mods else ""))
     return lines
 
 
-def _checklist_lines(report: Report, colour: bool) -> list[str]:
+def _checklist_lines(note: NoteView, colour: bool) -> list[str]:
     """A line per element (mark, id, status, first quote, values) and what was discounted, if it matters."""
     lines: list[str] = []
-    width_id = max((len(e.id) for e in report.elements), default=0)
-    for element in report.elements:
-        waived = element.waived
-        mark = "[-]" if waived else _style(_MARK[element.status], _COLOUR[element.status], colour)
-        status = _style(f"{element.status:<10}", _COLOUR[element.status] if element.status != "documented" else None,
-                        colour)
-        quote = f'"{_one_line(element.evidence[0].text)[:60]}"' if element.evidence else element.reason
-        values = ", ".join(f"{k}={_fmt(v)}" for k, v in element.values.items())
-        line = f"  {mark} {element.id:<{width_id}}  {status}  {quote}"
+    width_id = max((len(row.id) for row in note.rows), default=0)
+    for row in note.rows:
+        mark = "[-]" if row.waived else _style(_MARK[row.status], _COLOUR[row.status], colour)
+        status = _style(f"{row.status:<10}", _COLOUR[row.status] if row.status != "documented" else None, colour)
+        quote = f'"{_one_line(row.evidence[0].text)[:60]}"' if row.evidence else row.reason
+        values = ", ".join(f"{v.key}={'/'.join(v.items)}" for v in row.values)
+        line = f"  {mark} {row.id:<{width_id}}  {status}  {quote}"
         lines.append(line + (f"  ({values})" if values else ""))
-        if element.discounted and element.status != "documented" and not waived:
-            shown = ", ".join(f"\"{_one_line(d.text)[:40]}\" ({d.discount_reason or d.assertion})"
-                              for d in element.discounted[:_MAX_DISCOUNTED])
-            extra = len(element.discounted) - _MAX_DISCOUNTED
-            more = f" +{extra} more" if extra > 0 else ""
-            lines.append(_style(f"      {'':<{width_id}}  discounted: {shown}{more}", None, colour, dim=True))
+        if row.discounted_matters:
+            lines.append(_style(f"      {'':<{width_id}}  discounted: {_discounted(row)}", None, colour, dim=True))
     return lines
 
 
-def _code_review_lines(report: Report, colour: bool, width: int) -> list[str]:
-    review = report.code_review
-    if not (review.billed_code or review.findings):
+def _discounted(row: ElementRow) -> str:
+    shown = ", ".join(f"\"{_one_line(d.text)[:40]}\" ({d.why_not_counted})" for d in row.discounted[:_MAX_DISCOUNTED])
+    extra = len(row.discounted) - _MAX_DISCOUNTED
+    return shown + (f" +{extra} more" if extra > 0 else "")
+
+
+def _billing_lines(billing: Billing | None, colour: bool, width: int) -> list[str]:
+    if billing is None:
         return []
-    lines = [f"  Billed code: {review.billed_code or 'not given'}" + ("" if review.findings else "  (no findings)")]
-    for finding in review.findings:
+    lines = [f"  Billed code: {billing.billed_text}" + ("" if billing.findings else "  (no findings)")]
+    for finding in billing.findings:
         tag = _style(finding.severity.upper(), _SEVERITY_COLOUR.get(finding.severity), colour)
         lines.extend(_wrap(f"{tag} {finding.rule_id}: {finding.message}", "    ", width))
     return lines
 
 
-def _query_lines(report: Report, colour: bool, width: int) -> list[str]:
-    if not report.queries:
+def _query_lines(queries: tuple[QueryView, ...], colour: bool, width: int) -> list[str]:
+    if not queries:
         return []
-    lines = [_style(f"  Physician query drafts ({len(report.queries)}):", None, colour, bold=True)]
-    for query in report.queries:
+    lines = [_style(f"  Physician query drafts ({len(queries)}):", None, colour, bold=True)]
+    for query in queries:
         lines.append(f"    {query.element_id} ({query.status}):")
         if query.indicators:
             said = "; ".join(f'"{_one_line(ev.text)[:80]}"' for ev in query.indicators)
@@ -125,27 +119,12 @@ def _query_lines(report: Report, colour: bool, width: int) -> list[str]:
     return lines
 
 
-class TextSummary:
+class TextSummary(BatchTally):
     """Counts kept while notes stream past; ``format()`` gives the closing batch summary."""
-
-    def __init__(self) -> None:
-        self.notes = 0
-        self.verdicts: Counter[str] = Counter()
-        self.not_documented: Counter[str] = Counter()
-        self.queries = 0
-        self.scored = 0
-
-    def add(self, report: Report) -> None:
-        self.notes += 1
-        self.verdicts[report.verdict] += 1
-        self.queries += len(report.queries)
-        if report.verdict in ("complete", "needs_query", "deficient"):
-            self.scored += 1
-            self.not_documented.update(e.id for e in report.elements if e.required and e.status != "documented")
 
     def format(self, *, colour: bool = False) -> str:
         counts = "  ".join(
-            f"{_style(v, VERDICT_COLOUR.get(v), colour)} {self.verdicts[v]}" for v in VERDICT_ORDER if self.verdicts[v]
+            f"{_style(v, VERDICT_COLOUR.get(v), colour)} {self.verdicts[v]}" for v in VERDICTS if self.verdicts[v]
         )
         lines = [_style(f"Summary: {self.notes} note{'s' if self.notes != 1 else ''}", None, colour, bold=True)
                  + f"   {counts}"]
@@ -161,10 +140,3 @@ class TextSummary:
 def _one_line(text: str) -> str:
     return printable(" ".join(text.split()))
 
-
-def _fmt(value: object) -> str:
-    if isinstance(value, list):
-        return "/".join(str(v) for v in value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from docanalyzer.output.html import CSS as REPORT_CSS
-from docanalyzer.output.html import VERDICT_LABEL, render_note
+from docanalyzer.output.html import render_note
+from docanalyzer.output.view_model import VERDICT_LABEL
 from docanalyzer.queue.context import QueueContext
 from docanalyzer.queue.export import WHAT, rows, write_csv, write_jsonl
 from docanalyzer.queue.records import ACTIONS, BLOCKING, SEVERITY, STATES
