@@ -124,6 +124,10 @@ def test_code_outside_the_reviewed_families_is_not_reviewed(analyzer: Analyzer):
     "rule out spinal stenosis",
     "suspected lumbar stenosis",
     "L4-L5 disc protrusion cannot be excluded",
+    "query lumbar canal stenosis",
+    "concern for spinal stenosis",
+    "L4-L5 disc protrusion cannot be entirely excluded",
+    "lumbar stenosis not yet confirmed on CT",
 ])
 def test_uncertain_diagnosis_in_an_outpatient_note_is_not_coded(dx: Analyzer, phrase: str):
     text = ("EXAM: LUMBAR MYELOGRAM\nINDICATION: Low back pain, " + phrase + ". Pacemaker.\n" + TECHNIQUE
@@ -155,6 +159,21 @@ def test_negated_and_treated_conditions_are_not_coded(dx: Analyzer):
     text = ("EXAM: LUMBAR MYELOGRAM\nHISTORY: Low back pain after L4-S1 fusion for spondylolisthesis.\n" + TECHNIQUE
             + "IMPRESSION: No spinal stenosis. No disc herniation.\n")
     assert suggested(dx.analyze(text)) == ["M54.50"]
+
+
+def test_a_condition_the_note_says_was_not_supported_is_not_coded(dx: Analyzer):
+    text = ("EXAM: LUMBAR MYELOGRAM\nINDICATION: Low back pain; cauda equina syndrome was not supported clinically. "
+            "Pacemaker.\n" + TECHNIQUE + "IMPRESSION: No significant abnormality.\n")
+    assert suggested(dx.analyze(text)) == ["M54.50"]
+
+
+def test_myelopathy_from_its_disc_is_one_code(dx: Analyzer):
+    """Cervical myelopathy from a C5-6 disc is M50.022 alone: neither the disc's displacement code at that
+    level nor the unattributed myelopathy code is added beside it."""
+    text = ("EXAM: CERVICAL MYELOGRAM\nINDICATION: Myelopathy, level uncertain. Pacemaker.\n" + TECHNIQUE
+            + "IMPRESSION: Large central disc herniation at C5-C6 compressing the cord, with cervical myelopathy "
+            "due to the disc.\n")
+    assert suggested(dx.analyze(text)) == ["M50.022"]
 
 
 def test_symptoms_only_without_a_confirmed_diagnosis(dx: Analyzer):

@@ -204,6 +204,7 @@ def _outpatient_rules(kinds: dict[str, str], candidates: list[_Candidate], conte
     no diagnosis is coded, nor beside a confirmed diagnosis outside the table that explains them
     (``kinds``: each concept's kind in the mapping)."""
     kept = _without_attributed_radiculopathy(candidates, context)
+    kept = _without_superseded_myelopathy_parts(kept)
     if any(c.concept == "low_back_pain" for c in kept):
         kept = [c for c in kept if c.concept != "sciatica"]
     sided = {c.concept for c in kept if c.facts.get("laterality") not in (None, "unstated")}
@@ -222,6 +223,24 @@ def _without_attributed_radiculopathy(candidates: list[_Candidate], context: _No
         return candidate.facts.get("region") in disc_radic or id(candidate.mention) in context.attributed
 
     return [c for c in candidates if not (c.concept == "radiculopathy" and attributed(c))]
+
+
+def _without_superseded_myelopathy_parts(candidates: list[_Candidate]) -> list[_Candidate]:
+    """A myelopathy coded with its cause (a cervical disc, spondylosis) is one code: the disc at that
+    level gets no displacement code of its own, as a disc with its radiculopathy gets none, and the
+    unattributed myelopathy code is not added beside it."""
+    caused = [c for c in candidates if c.concept == "myelopathy" and c.facts.get("cause") not in (None, "none")]
+    if not caused:
+        return candidates
+    disc_levels = {(c.facts.get("region"), c.facts.get("level")) for c in caused if c.facts.get("cause") == "disc"}
+
+    def superseded(candidate: _Candidate) -> bool:
+        if candidate.concept == "myelopathy":
+            return candidate.facts.get("cause") in (None, "none")
+        return (candidate.concept == "disc_herniation" and not candidate.facts.get("radiculopathy")
+                and (candidate.facts.get("region"), candidate.facts.get("level")) in disc_levels)
+
+    return [c for c in candidates if not superseded(c)]
 
 
 def _merged(mapping: DiagnosisMapping, candidates: list[_Candidate]) -> list[DxCode]:
