@@ -348,6 +348,9 @@ class ProcedureDecisionSpec(_Strict):
     done_needs_one_of: list[list[str]] = Field(
         default_factory=list, description="Signal-id sets: a note is a myelogram done here only when all the "
         "signals of one set are found (the puncture, the contrast, or images read), whatever its score.")
+    uncertain_needs_one_of: list[str] = Field(
+        default_factory=list, description="Signal ids: a note is uncertain (rather than not_documented) only "
+        "when one of them is found: a study only named, with its plan, is not one a person must check.")
     sentence_veto: list[VetoRule] = Field(
         default_factory=list, description="A positive signal does not count in a sentence holding a mention "
         "found by one of these rules (a past, planned or outside study's details are not this encounter's).")
@@ -357,6 +360,7 @@ class ProcedureDecisionSpec(_Strict):
     def _known_signal_ids(self) -> ProcedureDecisionSpec:
         known = {s.id for s in self.signals}
         named = [i for s in self.signals for i in s.unless] + [i for group in self.done_needs_one_of for i in group]
+        named += self.uncertain_needs_one_of
         unknown = sorted(set(named) - known)
         if unknown:
             raise ValueError(f"unknown signal ids: {unknown}")

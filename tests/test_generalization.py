@@ -1,10 +1,10 @@
 """Generalization floors (issue 11), measured by the same code as ``docanalyzer evaluate``.
 
-eval/dev and eval/heldout were written by eight writers briefed on a document style,
+eval/dev and eval/heldout were written by writers briefed on a document style,
 eval/ANNOTATION.md and the coding reference only. The rule authors tune on eval/dev and never open
 eval/heldout; this test reads only its aggregate figures. The floors sit at what the analyzer
-reaches today (docs/accuracy.md), so a change that loses ground on unseen notes fails here; the
-issue's targets (0.97) are higher and are recorded there as not yet met.
+reaches today (docs/accuracy.md), so a change that loses ground on unseen notes fails here; where
+the issue's targets (0.97) are higher, docs/accuracy.md records them as not yet met.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from docanalyzer.inputs import read_note_file
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 FLOORS = {
-    "heldout": {"procedure_status_accuracy": 0.95, "macro_f1": 0.96, "region_exact_match": 0.94,
-                "primary_code_exact_match": 0.965},
+    "heldout": {"procedure_status_accuracy": 0.97, "macro_f1": 0.965, "region_exact_match": 0.95,
+                "primary_code_exact_match": 0.98},
     "dev": {"procedure_status_accuracy": 0.97, "macro_f1": 0.96, "region_exact_match": 0.94,
             "primary_code_exact_match": 0.935},
 }

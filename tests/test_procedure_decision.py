@@ -80,6 +80,16 @@ def test_weak_evidence_is_uncertain_not_silently_not_applicable(analyzer: Analyz
     assert report.procedure_decision is not None and report.procedure_decision.reasons
 
 
+def test_a_study_only_named_with_its_plan_is_not_documented(analyzer: Analyzer) -> None:
+    """A worksheet names the study, its agent and fluoroscopy and nothing that happened (its score alone
+    would reach 'done'): no person need look; one sentence that it was done makes it uncertain again."""
+    booking = ("MYELOGRAM - TECHNOLOGIST WORKSHEET\nRoom 3 set up.\nTray checked.\nOmnipaque 180 on hand.\n"
+               "C-arm checked.\n")
+    report = run(analyzer, booking)
+    assert report.procedure_status == "not_documented"
+    assert run(analyzer, booking + "Patient tolerated the procedure well.\n").procedure_status == "uncertain"
+
+
 @pytest.mark.parametrize(("text", "signal"), [
     ("LUMBAR MYELOGRAM - CANCELLATION NOTE\nProcedure cancelled: INR 2.6. No needle placed.\n", "cancelled"),
     ("SPINE CLINIC\nHPI: leg pain.\nPlan: CT myelogram of the lumbar spine will be scheduled.\n", "planned_study"),

@@ -158,8 +158,13 @@ def _decide(view: NoteView, spec: ProcedureDecisionSpec, reading: _Reading,
     if reading.firm and reading.score >= done and _happened(spec, reading):
         return _how_far(view, spec, reading, interpretation)
     if (reading.firm and (reading.score >= unsure or not reading.against)) or (reading.core and reading.score >= done):
-        return "uncertain"
+        return "uncertain" if _shown(spec, reading) else "not_documented"
     return "not_documented"
+
+
+def _shown(spec: ProcedureDecisionSpec, reading: _Reading) -> bool:
+    """Some part of the study is told as happening (a needle, contrast in the sac, images, a reading)."""
+    return not spec.uncertain_needs_one_of or bool(reading.ids & set(spec.uncertain_needs_one_of))
 
 
 def _happened(spec: ProcedureDecisionSpec, reading: _Reading) -> bool:
