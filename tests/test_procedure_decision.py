@@ -223,3 +223,27 @@ def test_explain_procedure_shows_signals_and_thresholds(runner, tmp_path) -> Non
     assert "procedure_status: performed" in result.stdout
     assert "procedure_named" in result.stdout and "done at >= " in result.stdout
     assert "line 1" in result.stdout
+
+
+CERVICAL_VIA_LUMBAR = (
+    "CERVICAL MYELOGRAM (LUMBAR INJECTION)\n"
+    "TECHNIQUE: The lumbar region was prepped and draped. Under fluoroscopy a 22 g needle entered the lumbar "
+    "thecal sac at L2-3 and 10 mL Omnipaque 300 was injected. Contrast was run from the lumbar region to the "
+    "cervical region. AP and lateral images of the cervical spine were obtained.\n"
+    "FINDINGS: C5-6 disc osteophyte complex effacing the ventral subarachnoid space.\n"
+    "IMPRESSION: C5-6 stenosis.\n"
+)
+
+
+def test_the_needles_way_in_and_the_contrasts_origin_are_not_regions_imaged(analyzer: Analyzer) -> None:
+    report = run(analyzer, CERVICAL_VIA_LUMBAR)
+    assert report.procedure_status == "performed"
+    assert report.regions == ["cervical"]
+    assert report.code_review.suggested_codes[0].code == "62302"
+
+
+def test_a_region_only_in_passing_still_counts_when_nothing_else_names_one(analyzer: Analyzer) -> None:
+    text = ("MYELOGRAM\nUnder fluoroscopy a needle entered the thecal sac at L2-3; 15 mL Omnipaque 180 injected. "
+            "AP and lateral images obtained.\nFINDINGS: Severe L4-5 central stenosis; L5-S1 normal.\n"
+            "IMPRESSION: Severe L4-5 stenosis.\n")
+    assert run(analyzer, text).regions == ["lumbosacral"]  # the levels read name the region

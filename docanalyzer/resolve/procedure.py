@@ -252,8 +252,7 @@ def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
         region = mention.metadata.get("region")
         if region:
             named[mention] = (region,)
-    whole = {m: r for m, r in named.items() if not _BORDER_BEFORE.search(view.text, max(0, m.start - 24), m.start)
-             and not _BORDER_AFTER.match(view.text, m.end)}
+    whole = {m: r for m, r in named.items() if not _in_passing(view, m)}
     kept = whole or named
     if not kept:
         found, used = _regions_of_read_levels(view)
@@ -262,9 +261,27 @@ def _regions(view: NoteView) -> tuple[list[Region], list[Mention]]:
     return [r for r in REGION_ORDER if r in found], list(kept)
 
 
-_BORDER_BEFORE = re.compile(r"\b(?:lower|lowermost|distal|upper|uppermost|proximal|caudal|inferior|superior)[ \t]+$",
-                            re.IGNORECASE)
-_BORDER_AFTER = re.compile(r"[ \t-]*junction\b", re.IGNORECASE)
+# the edge of a region, or the region the contrast came from ("from the lumbar region to the thoracic")
+_BORDER_BEFORE = re.compile(
+    r"\b(?:lower|lowermost|distal|upper|uppermost|proximal|caudal|inferior|superior|from(?:[ \t]+the)?)[ \t]+$",
+    re.IGNORECASE)
+# a junction, or the route of the needle ("CERVICAL MYELOGRAM (LUMBAR INJECTION)")
+_BORDER_AFTER = re.compile(r"[ \t-]*(?:junction|injection|approach|puncture|route|access)\b", re.IGNORECASE)
+
+
+def _in_passing(view: NoteView, mention: Mention) -> bool:
+    """A region named at an edge, as the contrast's origin, or as the needle's way in: it counts only
+    when no other region is named."""
+    if _BORDER_BEFORE.search(view.text, max(0, mention.start - 24), mention.start):
+        return True
+    if _BORDER_AFTER.match(view.text, mention.end):
+        return True
+    return (mention.label.startswith("REGION_") and mention.section not in _READ_SECTIONS
+            and _same_sentence(view, mention, _ACCESS_CUES) and not _same_sentence(view, mention, _PICTURE_CUES))
+
+
+_ACCESS_CUES = ("NEEDLE", "LUMBAR_PUNCTURE", "C12_PUNCTURE", "SITE_CUE", "INTRATHECAL")
+_PICTURE_CUES = ("IMAGES", "MYELOGRAM", "CT_MYELOGRAM")
 
 
 def _prepared(view: NoteView, mention: Mention) -> bool:
