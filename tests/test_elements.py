@@ -210,6 +210,13 @@ ELEMENT_CASES = [
     case("prior_imaging_inadequate", "documented", "leak-not-localized-inconclusive",
          prior_imaging="Spine MRI showed an epidural collection but the leak was not localized (inconclusive)."),
     case("prior_imaging_inadequate", "missing", "not-stated", prior_imaging=""),
+    case("conservative_treatment_failed", "documented", "tfesi-without-relief",
+         conservative="Right S1 TFESI 9/2024 w/o relief."),
+    case("conservative_treatment_failed", "documented", "only-about-two-weeks-of-relief",
+         conservative="Physiotherapy and two epidural steroid injections gave only about two weeks of relief each."),
+    case("conservative_treatment_failed", "documented", "checkbox-outcome-on-its-own-line",
+         conservative="\nConservative treatment:\n [X] PT  [X] NSAIDs  [X] ESI  [ ] Chiropractic\n"
+                      " Outcome:  [X] Failed / no relief  [ ] Partial  [ ] Improved\n"),
     case("conservative_treatment_failed", "documented", "no-useful-improvement",
          conservative="No useful improvement with six weeks of physiotherapy and regular naproxen."),
     case("conservative_treatment_failed", "documented", "absent-reflex-earlier-in-the-sentence",
