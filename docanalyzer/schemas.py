@@ -96,8 +96,9 @@ class SectionRuleSpec(_Strict):
         default=None, description="Close the section after its first sentence, at the end of its paragraph "
         "(a blank line or a new field), or at a blank line only (block)."
     )
-    inline_ends: Literal["sentence", "paragraph"] = Field(
-        default="sentence", description="How a paragraph-type header found in running text ends."
+    inline_ends: Literal["sentence", "paragraph", "narrative"] = Field(
+        default="sentence", description="How a paragraph-type header found in running text ends ('narrative': "
+        "sentence by sentence until one matches the file's narrative_stop, within its paragraph)."
     )
 
     _pattern = field_validator("pattern")(_check_pattern)
@@ -107,6 +108,16 @@ class SectionRuleFile(_Strict):
     version: str
     description: str
     sections: list[SectionRuleSpec] = Field(min_length=1)
+    narrative_stop: str | None = Field(
+        default=None, description="Regex (case-insensitive): a sentence that starts the procedure's own account "
+        "(the needle, the contrast, the patient positioned) and so ends a 'narrative' section in running text.")
+
+    narrative_goes_on: str | None = Field(
+        default=None, description="Regex (case-insensitive): a sentence that tells history (symptoms, imaging, "
+        "devices, treatment); a 'narrative' section in running text goes on only over such sentences.")
+
+    _narrative = field_validator("narrative_stop", "narrative_goes_on")(
+        lambda value: value if value is None else _check_pattern(value))
 
 
 class ScreeningFile(_Strict):

@@ -50,6 +50,18 @@ def test_a_history_line_does_not_swallow_the_procedure(analyzer: Analyzer) -> No
     assert category_at(analyzer, text, "Lumbar puncture") is None
 
 
+def test_an_indication_in_running_text_goes_on_while_it_tells_history(analyzer: Analyzer) -> None:
+    """A note flattened to one paragraph: the indication's later sentences of history stay in it (so
+    a past outside attempt is history there too), and it ends where the procedure's account begins."""
+    text = ("LUMBAR MYELOGRAM. Indication: 70M with leg pain for 4 months. Pacemaker, MRI contraindicated. "
+            "PT for 6 weeks failed. Access at L3-4 midline. Under fluoroscopy a 22 g needle entered the thecal "
+            "sac. IMPRESSION: L4-5 stenosis.")
+    assert category_at(analyzer, text, "Pacemaker") == "indication"
+    assert category_at(analyzer, text, "PT for 6 weeks") == "indication"
+    assert category_at(analyzer, text, "Access at L3-4") is None  # no history told: the account has begun
+    assert category_at(analyzer, text, "Under fluoroscopy") is None
+
+
 def test_a_field_in_running_text_ends_with_its_sentence(analyzer: Analyzer) -> None:
     text = "Time out done. Allergies: none. Patient prone, LP at L2-3 under fluoroscopy."
     assert category_at(analyzer, text, "none") == "medications"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from medspacy.context import ConTextRule
 from medspacy.section_detection import SectionRule
@@ -84,4 +85,7 @@ def build_sectionizer(nlp: Language, rules: RuleSet, name: str) -> LeanSectioniz
     sectionizer.inline_headers = InlineHeaders([(spec.category, spec.pattern) for spec in rules.sections.sections])
     sectionizer.ends = {spec.category: spec.ends for spec in rules.sections.sections if spec.ends}
     sectionizer.inline_ends = {spec.category: spec.inline_ends for spec in rules.sections.sections if spec.ends}
+    stop, goes_on = rules.sections.narrative_stop, rules.sections.narrative_goes_on
+    sectionizer.narrative_stop = re.compile(stop, re.IGNORECASE) if stop else None
+    sectionizer.narrative_goes_on = re.compile(goes_on, re.IGNORECASE) if goes_on else None
     return sectionizer

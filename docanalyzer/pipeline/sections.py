@@ -320,6 +320,27 @@ class LeanSectionizer(Sectionizer):
         resumed = Section(enclosing.category, start, start, start, end, None, enclosing.rule)
         return [resumed] if end >= limit else [resumed, Section(None, end, end, end, limit)]
 
+    def _narrative_end(self, doc: Doc, text: str, token_starts: list[int], header: int, first_end: int,
+                       body_end: int) -> int:
+        """A history in running text ("... Indication: 60M, leg pain. Pacemaker. PT failed. Under
+        fluoroscopy a needle ...") goes on sentence by sentence while they tell history
+        (``narrative_goes_on``) and until one starts the procedure's own account (``narrative_stop``),
+        never past its paragraph."""
+        stop: re.Pattern[str] | None = getattr(self, "narrative_stop", None)
+        goes_on: re.Pattern[str] | None = getattr(self, "narrative_goes_on", None)
+        if stop is None or goes_on is None or first_end >= body_end:
+            return first_end
+        limit_char = doc[body_end - 1].idx + len(doc[body_end - 1])
+        paragraph = paragraph_end(text, doc[header].idx, doc[first_end].idx, limit_char, block=True)
+        limit = min(body_end, max(bisect.bisect_left(token_starts, paragraph), first_end))
+        end = first_end
+        for following in _sentence_ends(doc, end, limit) if end < limit else ():
+            sentence = doc[end:following].text
+            if stop.search(sentence) or not goes_on.search(sentence):
+                return end
+            end = following
+        return end
+
     def _clinical_end(self, doc: Doc, text: str, token_starts: list[int], category: str,
                       start: int, end: int, body_end: int) -> int:
         mode = getattr(self, "ends", {}).get(category)
@@ -337,16 +358,22 @@ class LeanSectionizer(Sectionizer):
         if mode == "paragraph" and inline:
             # a field in running text ("... Allergies: none. ...") ends with its sentence, unless told otherwise
             mode = getattr(self, "inline_ends", {}).get(category, "sentence")
-        if mode == "sentence":
+        if mode in ("sentence", "narrative"):
             # the first sentence of the body; a list number ("1.") alone is no sentence
             starts = (t.i for t in doc[end + 1 : body_end] if t.is_sent_start)
             following = next(starts, body_end)
             while following < body_end and _LIST_NUMBER.fullmatch(doc[end:following].text):
                 following = next(starts, body_end)
+            if mode == "narrative":
+                following = self._narrative_end(doc, text, token_starts, start, following, body_end)
             return max(following, end + 1)
         limit_char = doc[body_end - 1].idx + len(doc[body_end - 1])
         end_char = paragraph_end(text, doc[start].idx, doc[end].idx, limit_char, block=mode == "block")
         return max(bisect.bisect_left(token_starts, end_char), end + 1)
+
+
+def _sentence_ends(doc: Doc, start: int, limit: int) -> list[int]:
+    return [t.i for t in doc[start + 1 : limit] if t.is_sent_start] + [limit]
 
 
 def _drop_overlaps(matches: list[tuple[SectionRule, int, int]]) -> list[tuple[SectionRule, int, int]]:
