@@ -174,7 +174,7 @@ def _mixed_case(text: str) -> bool:
 
 def _capitals(span: Span) -> bool:
     """A header written in capitals ("HOSPITAL COURSE:")."""
-    return _capitals_text(span.text.split(":", 1)[0])
+    return _capitals_text(re.split(r"[:|]", span.text, maxsplit=1)[0])
 
 
 def _capitals_text(text: str) -> bool:
