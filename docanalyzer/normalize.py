@@ -22,7 +22,8 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 # with a field label ("exam: ...", as notes written all in lower case have them). A bullet put before
 # the wrapped part ("... without\n- meaningful relief", as list templates do to every line) goes too,
 # in a note that uses both cases (in one all in lower case, every list item starts in lower case).
-_LONG_OPEN_LINE = r"(?m)^([^\n]{40,}[^\n.:;?!\s])"
+# (a line starts at its start, or after the bullet of a list line that the join before consumed)
+_LONG_OPEN_LINE = r"(?m)(?:^|(?<=\n- )|(?<=\n\* )|(?<=\n\u2022 ))([^\n]{40,}[^\n.:;?!\s])"
 _GOES_ON_LOWER = r"(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}[:|])"
 _WRAPPED_LOWER = re.compile(_LONG_OPEN_LINE + r"([ \t]*\n)" + _GOES_ON_LOWER)
 _WRAPPED = re.compile(_LONG_OPEN_LINE + r"([ \t]*\n(?:[ \t]*[-*\u2022][ \t]+)?)" + _GOES_ON_LOWER)

@@ -105,6 +105,18 @@ def test_hard_wrapped_lines_go_on_whatever_the_case_of_the_next_word() -> None:
     assert "FINDINGS: no" in found
 
 
+def test_every_wrapped_line_of_a_bulleted_paragraph_goes_on() -> None:
+    """A list template that bullets every line of a wrapped paragraph: each wrap joins, the second and
+    third as well as the first (the bullet the join before consumed still starts a line)."""
+    text = ("- A 72-year-old man with neurogenic claudication who underwent a lumbar myelogram with CT on\n"
+            "- 03/01/2025 after an L2-3 puncture. MRI was not possible because of his spinal cord\n"
+            "- stimulator (implanted 2018 for painful diabetic neuropathy), which is not conditional.\n")
+    normalized = normalize(text)
+    assert len(normalized) == len(text)
+    assert "\n" not in normalized.rstrip("\n")
+    assert "spinal cord   stimulator" in normalized
+
+
 def test_each_line_of_a_checklist_is_its_own_sentence_whatever_the_case() -> None:
     text = "[x] mri contraindicated\n[ ] prior mri nondiagnostic\n[x] failed conservative therapy"
     assert starts(text) == ["[ ] prior mr", "[x] failed c"]
