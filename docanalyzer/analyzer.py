@@ -23,6 +23,7 @@ from docanalyzer.expansion import expand, map_back
 from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
+from docanalyzer.pipeline.tokenizer_cache import WarmTokenizer
 from docanalyzer.report import ClaimType, InputInfo, Report, ReportWarning
 from docanalyzer.resolve.mentions import build_view
 from docanalyzer.schemas import ChecklistSpec
@@ -51,6 +52,7 @@ class Analyzer:
         self.claim_type: ClaimType = claim_type  # a note's own claim type (a JSONL field) wins
         self.nlp = spacy.blank("en")
         self.nlp.max_length = max_chars + 1
+        self.nlp.tokenizer = WarmTokenizer(self.nlp.tokenizer)  # (same tokens; see pipeline/tokenizer_cache.py)
         self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
         self._checklists: dict[str, ChecklistSpec] = {str(checklist): self.checklist}
         self._checklist_ref = str(checklist)
