@@ -52,9 +52,11 @@ class TextOnceRegexMatcher(RegexMatcher):
             on_match = self._callbacks[match_id]
             for pattern in patterns:
                 if pattern not in gates:
-                    gates[pattern], starters[pattern] = gate_of(pattern), starter_of(pattern)
+                    gates[pattern] = gate_of(pattern)
                 if not passes(gates[pattern], folded):
                     continue
+                if pattern not in starters:  # (read when first needed: a short note needs few)
+                    starters[pattern] = starter_of(pattern)
                 for start, end in spans(pattern, starters[pattern], text):
                     span = doc.char_span(start, end, alignment_mode="expand")
                     if span is not None and len(span):
