@@ -18,7 +18,7 @@ from medspacy.common.regex_matcher import RegexMatcher
 from spacy.tokens import Doc
 
 from docanalyzer.pipeline.regex_gates import Requirement, gate_of, passes
-from docanalyzer.pipeline.regex_starts import spans, starter_of
+from docanalyzer.pipeline.regex_starts import Starter, spans, starter_of
 
 TEXT_KEY = "docanalyzer_text"
 
@@ -39,7 +39,7 @@ class TextOnceRegexMatcher(RegexMatcher):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._gates: dict[re.Pattern[str], Requirement | None] = {}  # each pattern's, read on first use
-        self._starters: dict[re.Pattern[str], re.Pattern[str] | None] = {}
+        self._starters: dict[re.Pattern[str], Starter | None] = {}
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         if not self._patterns:

@@ -9,7 +9,8 @@ position of the note: most of the target matcher's time on long notes.
 (each tried under the pattern's own flags, so the case folding is Python's; any non-ASCII
 character counts as a possible start) and builds ``[first characters](?<=(?=(PATTERN)).)``: a
 one-character match that ``re`` finds by skipping to the next possible first character, and that
-holds only where the pattern itself matches there, its match in group 1. The look-ahead is the
+holds only where the pattern itself matches there, its match in group 1 (a section header pattern,
+``(?m)^...``, is tried after each line break instead: ``\\n(?=(PATTERN))``). The look-ahead is the
 pattern tried at that position with the whole text around it (``Pattern.match`` at that position:
 the same match ``search`` would find there), so ``spans`` gives the spans ``finditer`` gives. A
 pattern the reading does not cover (back-references, a match that may be empty) gets no starter and
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 try:  # the parser and compiler behind re.compile (private; renamed in Python 3.11)
     from re import _compiler as sre_compile  # type: ignore[attr-defined]
@@ -36,50 +38,92 @@ class _Unsupported(Exception):
     """A construct the reading does not cover: the pattern gets no starter."""
 
 
-def starter_of(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """``pattern`` behind a skip to its possible first characters (its match in group 1), or None
-    when those cannot be read or would skip nothing."""
+class Starter(NamedTuple):
+    """A pattern behind a skip to where its match can start; its own match is group 1."""
+
+    regex: re.Pattern[str]
+    line_start: bool  # the pattern starts at a line start ("(?m)^"): the regex finds the "\n" before it
+
+
+def starter_of(pattern: re.Pattern[str]) -> Starter | None:
+    """``pattern`` behind a skip to its possible first characters, or to line starts for a pattern that
+    begins with ``^`` in MULTILINE mode; None when that cannot be read or would skip nothing."""
+    tree = _parsed(pattern)
+    if tree is None:
+        return None
+    body = pattern.pattern
+    while (flags_group := _GLOBAL_FLAGS.match(body)) is not None:  # (kept in the flags of the whole)
+        body = body[flags_group.end():]
+    if pattern.flags & re.MULTILINE and tree.data and tree.data[0] == (sre_constants.AT, sre_constants.AT_BEGINNING):
+        return _compiled(f"\\n(?=({body}))", pattern.flags, line_start=True)
+    first = _first_characters(tree, pattern.flags)
+    if first is None:
+        return None
+    # (written as "not one of the other ASCII characters": a set with the non-ASCII range in it costs
+    # re.compile a quarter of a second)
+    chars = "^" + "".join(f"\\x{code:02x}" for code in range(128) if chr(code) not in first)
+    return _compiled(f"(?-i:[{chars}])(?<=(?=({body}))(?s:.))", pattern.flags, line_start=False)
+
+
+def _parsed(pattern: re.Pattern[str]):
+    """The pattern's parse tree, or None where no starter can stand in for it: a match may be empty
+    (finditer has rules of its own for those), a back-reference (wrapping renumbers groups), or ``re``
+    skips ahead by itself already."""
     if sre_parse is None or not isinstance(pattern.pattern, str):
         return None
     try:
         tree = sre_parse.parse(pattern.pattern, pattern.flags)
-        if tree.getwidth()[0] == 0 or _refers_back(list(tree)) or _skips_already(tree, pattern.flags):
-            return None  # a match may be empty (finditer's rules for those are its own); group numbers shift
-        starts, nullable = _first(list(tree), pattern.flags)
+    except (re.error, RecursionError):
+        return None
+    if tree.getwidth()[0] == 0 or _refers_back(list(tree)) or _skips_already(tree, pattern.flags):
+        return None
+    return tree
+
+
+def _first_characters(tree, flags: int) -> set[str] | None:
+    """The ASCII characters a match can begin with, or None (unreadable, or nearly any character)."""
+    try:
+        starts, nullable = _first(list(tree), flags)
     except (_Unsupported, re.error, RecursionError):
         return None
     by_flags: dict[int, list[str]] = {}
-    for source, flags in starts:
-        by_flags.setdefault(flags, []).append(source)
+    for source, item_flags in starts:
+        by_flags.setdefault(item_flags, []).append(source)
     first: set[str] = set()
-    for flags, sources in by_flags.items():
-        first |= _ascii_accepted(sources, flags)
+    for item_flags, sources in by_flags.items():
+        first |= _ascii_accepted(sources, item_flags)
     if nullable or any(c.isspace() for c in first) or len(first) > MAX_STARTS:
         return None  # (nearly every position: nothing to skip)
-    body = pattern.pattern
-    while (flags_group := _GLOBAL_FLAGS.match(body)) is not None:  # (kept in the flags of the whole)
-        body = body[flags_group.end():]
-    # (written as "not one of the other ASCII characters": a set with the non-ASCII range in it costs
-    # re.compile a quarter of a second)
-    chars = "^" + "".join(f"\\x{code:02x}" for code in range(128) if chr(code) not in first)
+    return first
+
+
+def _compiled(source: str, flags: int, *, line_start: bool) -> Starter | None:
     try:
-        return re.compile(f"(?-i:[{chars}])(?<=(?=({body}))(?s:.))", pattern.flags)
+        return Starter(re.compile(source, flags), line_start)
     except re.error:
         return None
 
 
-def spans(pattern: re.Pattern[str], starter: re.Pattern[str] | None, text: str) -> Iterator[tuple[int, int]]:
+def spans(pattern: re.Pattern[str], starter: Starter | None, text: str) -> Iterator[tuple[int, int]]:
     """The (start, end) of each match of ``pattern.finditer(text)``, found through ``starter``."""
     if starter is None:
         for found in pattern.finditer(text):
             yield found.span()
         return
-    search = starter.search
+    search = starter.regex.search
     position = 0
+    if starter.line_start:  # (a line start is the text's start or just after a "\n")
+        first = pattern.match(text)
+        if first is not None:
+            yield first.span()
+            position = first.end()
+        while (found := search(text, max(position - 1, 0))) is not None:
+            position = found.end(1)
+            yield found.start(1), position
+        return
     while (found := search(text, position)) is not None:
-        start, end = found.span(1)
-        yield start, end
-        position = end  # (never empty: see starter_of)
+        position = found.end(1)  # (never empty: see _parsed)
+        yield found.start(1), position
 
 
 _ASCII = "".join(map(chr, range(128)))
