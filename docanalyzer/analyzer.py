@@ -52,8 +52,9 @@ class Analyzer:
         self.claim_type: ClaimType = claim_type  # a note's own claim type (a JSONL field) wins
         self.nlp = spacy.blank("en")
         self.nlp.max_length = max_chars + 1
-        self.nlp.tokenizer = WarmTokenizer(self.nlp.tokenizer)  # (same tokens; see pipeline/tokenizer_cache.py)
         self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
+        # (same tokens, see pipeline/tokenizer_cache.py; set after the build, whose rule phrases need no warming)
+        self.nlp.tokenizer = WarmTokenizer(self.nlp.tokenizer)
         self._checklists: dict[str, ChecklistSpec] = {str(checklist): self.checklist}
         self._checklist_ref = str(checklist)
         self.dx = DxSettings.load(always=diagnoses, coverage=coverage)
