@@ -24,6 +24,7 @@ from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
 from docanalyzer.pipeline.tokenizer import split_export_fields
+from docanalyzer.pipeline.tokenizer_cache import WarmTokenizer
 from docanalyzer.report import ClaimType, InputInfo, Report, ReportWarning
 from docanalyzer.resolve.mentions import build_view
 from docanalyzer.schemas import ChecklistSpec
@@ -53,6 +54,8 @@ class Analyzer:
         self.nlp = split_export_fields(spacy.blank("en"))
         self.nlp.max_length = max_chars + 1
         self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
+        # (same tokens, see pipeline/tokenizer_cache.py; set after the build, whose rule phrases need no warming)
+        self.nlp.tokenizer = WarmTokenizer(self.nlp.tokenizer)
         self._checklists: dict[str, ChecklistSpec] = {str(checklist): self.checklist}
         self._checklist_ref = str(checklist)
         self.dx = DxSettings.load(always=diagnoses, coverage=coverage)

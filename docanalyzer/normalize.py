@@ -103,9 +103,11 @@ def normalize(text: str) -> str:
     text = _CRLF.sub(" ", text)
     text = _OTHER_BREAKS.sub("\n", text)
     text = _CONTROLS.sub(" ", text)
-    text = _SPACES.sub(" ", text)
+    if not text.isascii():  # (odd spaces are all outside ASCII: most notes skip the scan)
+        text = _SPACES.sub(" ", text)
     text = _spoken_punctuation(text)
-    text = _FIELD_UNDERSCORE.sub(" ", text)
+    if "_" in text:  # (the look-behind first makes the scan slow: most notes have no underscore)
+        text = _FIELD_UNDERSCORE.sub(" ", text)
     if not any(c.islower() for c in text):
         wrapped = _WRAPPED_CAPITALS
     else:

@@ -35,7 +35,8 @@ TokenPattern = list[dict[str, Any]]
 def _check_pattern(pattern: TokenPattern | str | None) -> TokenPattern | str | None:
     if isinstance(pattern, str):
         try:
-            re.compile(pattern)
+            # (with the flag medspaCy's regex matcher compiles with: re's cache then serves that compile)
+            re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
             raise ValueError(f"invalid regular expression: {exc}") from None
     elif isinstance(pattern, list) and not pattern:

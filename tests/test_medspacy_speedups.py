@@ -1,14 +1,15 @@
 """The medspaCy speed-ups are honest (issue 14): FocusedConText gives the same reports as stock
 medspaCy ConText with the same rules on the corpus and the sample notes (apart from its one
 documented difference, terminators that end scopes in long sentences too, which the stock graph
-is given here), and both fast components
-refuse the options they do not implement instead of ignoring them."""
+is given here), and both fast components refuse the options they do not implement instead of
+ignoring them; the warmed tokenizer gives spaCy's tokens."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import spacy
 from medspacy.context import ConText, ConTextRule
 from medspacy.context.context_graph import ConTextGraph
 from medspacy.section_detection import SectionRule
@@ -18,6 +19,8 @@ from docanalyzer.pipeline.build import SPAN_GROUP
 from docanalyzer.pipeline.context import FocusedConText
 from docanalyzer.pipeline.fast_matching import speed_up
 from docanalyzer.pipeline.sections import LeanSectionizer
+from docanalyzer.pipeline.tokenizer import split_export_fields
+from docanalyzer.pipeline.tokenizer_cache import WarmTokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 NOTES = sorted((REPO / "sample_notes").glob("*.txt")) + sorted((REPO / "eval" / "corpus").glob("*.txt"))
@@ -75,3 +78,19 @@ def test_lean_sectionizer_refuses_parent_sections(analyzer: Analyzer) -> None:
                                   span_group_name=SPAN_GROUP)
     with pytest.raises(NotImplementedError, match="parent sections"):
         sectionizer.add([SectionRule(literal="Findings:", category="findings", parents=["impression"])])
+
+
+def test_warm_tokenizer_gives_spacys_tokens() -> None:
+    """The analyzer's tokenizer (spaCy's, its cache warmed chunk by chunk) gives the tokens, spaces
+    and lexemes of a fresh stock tokenizer with the same field marks (pipes, HL7's ^ and ~), on notes
+    with special cases ("Dr.", "a.m.") early on and on the same notes again (all from its cache)."""
+    stock = split_export_fields(spacy.blank("en")).tokenizer
+    warm = Analyzer().nlp.tokenizer
+    assert isinstance(warm, WarmTokenizer)
+    texts = [path.read_text(encoding="utf-8") for path in NOTES]
+    texts += ["Dr. Smith at 9 a.m.: L4-5 (Omnipaque-180), 10mL; pt's CSF clear :) e.g. \"no leak\".\n\n" + t
+              for t in texts[:3]]
+    texts += ["OBR|1|A1||MYELO^Myelogram lumbar~CT|R\nPROC|Site=L3-L4;Needle=22G|Dr. X\n" + t for t in texts[:2]]
+    for text in texts + texts:
+        expected, got = stock(text), warm(text)
+        assert [(t.text, t.whitespace_, t.norm_) for t in got] == [(t.text, t.whitespace_, t.norm_) for t in expected]

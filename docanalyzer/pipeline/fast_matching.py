@@ -18,6 +18,7 @@ from medspacy.common.regex_matcher import RegexMatcher
 from spacy.tokens import Doc
 
 from docanalyzer.pipeline.regex_gates import Requirement, gate_of, passes
+from docanalyzer.pipeline.regex_starts import Starter, spans, starter_of
 from docanalyzer.pipeline.spaced_phrases import spaced_phrase_matches
 
 TEXT_KEY = "docanalyzer_text"
@@ -31,20 +32,22 @@ def doc_text(doc: Doc) -> str:
 
 
 class TextOnceRegexMatcher(RegexMatcher):
-    """medspaCy ``RegexMatcher`` semantics (spans expanded to token boundaries), text read once, and a
+    """medspaCy ``RegexMatcher`` semantics (spans expanded to token boundaries), text read once, a
     pattern skipped on a note that holds none of the words every one of its matches contains
-    (``regex_gates``: read from the pattern itself, so no match is lost)."""
+    (``regex_gates``), and tried only where its first character can be (``regex_starts``): both read
+    from the pattern itself, so no match is lost or changed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._gates: dict[re.Pattern[str], Requirement | None] = {}  # each pattern's, read on first use
+        self._starters: dict[re.Pattern[str], Starter | None] = {}
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         if not self._patterns:
             return []
         text = doc_text(doc)
         folded = text.casefold()
-        gates = self._gates
+        gates, starters = self._gates, self._starters
         matches: list[tuple[int, int, int]] = []
         for match_id, patterns in self._patterns.items():
             on_match = self._callbacks[match_id]
@@ -53,8 +56,10 @@ class TextOnceRegexMatcher(RegexMatcher):
                     gates[pattern] = gate_of(pattern)
                 if not passes(gates[pattern], folded):
                     continue
-                for found in pattern.finditer(text):
-                    span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
+                if pattern not in starters:  # (read when first needed: a short note needs few)
+                    starters[pattern] = starter_of(pattern)
+                for start, end in spans(pattern, starters[pattern], text):
+                    span = doc.char_span(start, end, alignment_mode="expand")
                     if span is not None and len(span):
                         matches.append((match_id, span.start, span.end))
                         if on_match is not None:

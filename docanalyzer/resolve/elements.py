@@ -64,7 +64,7 @@ def resolve_element(
         reason = scope_reason
     else:
         reason = _reason(spec, status, supporting, discounted)
-    evidence = [view.quote(m) for m in supporting] + section_evidence
+    evidence = [view.quote(m) for m in supporting[:MAX_EVIDENCE]] + section_evidence  # (the rest is cut below)
     extracted = _values(spec, view, supporting, procedure) if status != "missing" else {}
     return ElementResult(
         id=spec.id,

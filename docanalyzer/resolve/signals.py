@@ -128,7 +128,7 @@ def find_signals(
                 weight, full = rule.weight * best, best >= 1.0
             else:
                 weight = rule.weight
-            evidence = [view.quote(m) for m in mentions]
+            evidence = [view.quote(m) for m in mentions[:3]]  # (a signal keeps three)
         if weight == 0:
             continue
         known = found.get(rule.id)
