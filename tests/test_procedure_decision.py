@@ -247,3 +247,14 @@ def test_a_region_only_in_passing_still_counts_when_nothing_else_names_one(analy
             "AP and lateral images obtained.\nFINDINGS: Severe L4-5 central stenosis; L5-S1 normal.\n"
             "IMPRESSION: Severe L4-5 stenosis.\n")
     assert run(analyzer, text).regions == ["lumbosacral"]  # the levels read name the region
+
+
+def test_digital_subtraction_runs_are_myelographic_images(analyzer: Analyzer) -> None:
+    """A dynamic (digital subtraction) myelogram read in the note, then a CT: performed, not injection-only."""
+    text = ("EXAM: DYNAMIC MYELOGRAM (DIGITAL SUBTRACTION) WITH POST-MYELOGRAM CT\n"
+            "TECHNIQUE: Under fluoroscopy a 22 g needle entered the thecal sac at L2-3 and 10 mL Omnipaque 300 "
+            "was injected during rapid biplane digital subtraction acquisition of the thoracic spine. The "
+            "patient was then transferred to CT.\n"
+            "FINDINGS: Early venous opacification at right T10 consistent with a CSF-venous fistula.\n"
+            "IMPRESSION: Right T10 CSF-venous fistula.\n")
+    assert run(analyzer, text).procedure_status == "performed"
