@@ -128,6 +128,7 @@ def test_code_outside_the_reviewed_families_is_not_reviewed(analyzer: Analyzer):
     "concern for spinal stenosis",
     "L4-L5 disc protrusion cannot be entirely excluded",
     "lumbar stenosis not yet confirmed on CT",
+    "findings that may reflect spinal stenosis",
 ])
 def test_uncertain_diagnosis_in_an_outpatient_note_is_not_coded(dx: Analyzer, phrase: str):
     text = ("EXAM: LUMBAR MYELOGRAM\nINDICATION: Low back pain, " + phrase + ". Pacemaker.\n" + TECHNIQUE
@@ -165,6 +166,27 @@ def test_a_condition_the_note_says_was_not_supported_is_not_coded(dx: Analyzer):
     text = ("EXAM: LUMBAR MYELOGRAM\nINDICATION: Low back pain; cauda equina syndrome was not supported clinically. "
             "Pacemaker.\n" + TECHNIQUE + "IMPRESSION: No significant abnormality.\n")
     assert suggested(dx.analyze(text)) == ["M54.50"]
+
+
+def test_a_repaired_or_resolved_condition_and_a_named_service_are_not_coded(dx: Analyzer):
+    text = ("EXAM: LUMBAR MYELOGRAM\nINDICATION: Reviewed at the CSF leak conference. Hx spontaneous CSF leak, "
+            "s/p surgical repair 2022 - resolved, no recurrence. Low back pain. Pacemaker.\n" + TECHNIQUE
+            + "IMPRESSION: No significant abnormality.\n")
+    assert suggested(dx.analyze(text)) == ["M54.50"]
+
+
+def test_leg_pain_that_is_the_sciatica_is_not_coded_again(dx: Analyzer):
+    text = ("EXAM: LUMBAR MYELOGRAM\nINDICATION: Low back pain radiating down the right leg, right sciatica. "
+            "Pacemaker.\n" + TECHNIQUE + "IMPRESSION: No significant abnormality.\n")
+    assert suggested(dx.analyze(text)) == ["M54.41"]
+
+
+def test_a_thoracic_disc_with_myelopathy_is_the_displacement_code(dx: Analyzer):
+    """ANNOTATION.md: a thoracic disc with myelopathy takes M51.24 (and stenosis when stated), not a
+    spondylotic myelopathy code."""
+    text = ("EXAM: THORACIC MYELOGRAM\nINDICATION: Thoracic myelopathy. Pacemaker.\n" + TECHNIQUE
+            + "IMPRESSION: Calcified T7-T8 disc protrusion with severe spinal stenosis compressing the cord.\n")
+    assert suggested(dx.analyze(text)) == ["M48.04", "M51.24"]
 
 
 def test_myelopathy_from_its_disc_is_one_code(dx: Analyzer):

@@ -64,6 +64,7 @@ class _Compiled:
         self.negated_before = _any(cues.negated_before)
         self.negated_after = _any(cues.negated_after)
         self.treated_before = _any(cues.treated_before) if cues.treated_before else None
+        self.resolved_after = _any(cues.resolved_after) if cues.resolved_after else None
         self.stated_as_present = _any(cues.stated_as_present) if cues.stated_as_present else None
         self.billing_line = re.compile("|".join(cues.billing_line)) if cues.billing_line else None
         self.excluded_sections = frozenset(cues.excluded_sections)
@@ -259,6 +260,8 @@ def _discount(view: NoteView, rx: _Compiled, start: int, end: int, clause: tuple
         return "negated"
     if rx.treated_before is not None and rx.treated_before.search(view.text, max(clause[0], start - _NEG_WINDOW),
                                                                   start):
+        return "treated (historical)"
+    if rx.resolved_after is not None and rx.resolved_after.search(view.text, end, clause[1]):
         return "treated (historical)"
     return None
 

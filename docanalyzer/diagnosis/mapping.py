@@ -77,13 +77,16 @@ class AssertionCues(_Strict):
     negated_before: list[str]
     negated_after: list[str]
     treated_before: list[str] = Field(default_factory=list)
+    resolved_after: list[str] = Field(
+        default_factory=list, description="Later in the mention's clause: the condition was repaired or has "
+        "resolved ('CSF leak ... s/p surgical repair, resolved'): historical, not coded.")
     excluded_sections: list[str] = Field(default_factory=list)
     symptom_excluded_sections: list[str] = Field(
         default_factory=list, description="Sections where a symptom is the procedure's (pain at the needle), "
         "not the reason for the study: not coded there.")
 
     @field_validator("uncertain_before", "uncertain_after", "stated_as_present", "billing_line", "uncertain_line",
-                     "negated_before", "negated_after", "treated_before")
+                     "negated_before", "negated_after", "treated_before", "resolved_after")
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         return _compiles(value)

@@ -207,6 +207,8 @@ def _outpatient_rules(kinds: dict[str, str], candidates: list[_Candidate], conte
     kept = _without_superseded_myelopathy_parts(kept)
     if any(c.concept == "low_back_pain" for c in kept):
         kept = [c for c in kept if c.concept != "sciatica"]
+    if any(c.concept == "sciatica" or c.facts.get("sciatica") for c in kept):
+        kept = [c for c in kept if c.concept != "leg_pain"]  # pain down the leg is the sciatica
     sided = {c.concept for c in kept if c.facts.get("laterality") not in (None, "unstated")}
     kept = [c for c in kept if not (c.facts.get("laterality") == "unstated" and c.concept in sided)]
     if explained or any(kinds[c.concept] == "diagnosis" for c in kept):
@@ -229,6 +231,11 @@ def _without_superseded_myelopathy_parts(candidates: list[_Candidate]) -> list[_
     """A myelopathy coded with its cause (a cervical disc, spondylosis) is one code: the disc at that
     level gets no displacement code of its own, as a disc with its radiculopathy gets none, and the
     unattributed myelopathy code is not added beside it."""
+    # a thoracic disc with myelopathy is the disc's displacement code (the mapping has no thoracic disc
+    # myelopathy code): the myelopathy code of that region is not added
+    disc_regions = {c.facts.get("region") for c in candidates if c.concept == "disc_herniation"}
+    candidates = [c for c in candidates if not (c.concept == "myelopathy" and c.facts.get("region") == "thoracic"
+                                                and "thoracic" in disc_regions)]
     caused = [c for c in candidates if c.concept == "myelopathy" and c.facts.get("cause") not in (None, "none")]
     if not caused:
         return candidates
