@@ -90,6 +90,25 @@ def test_results_equal_the_library_note_for_note(corpus, analyzer):
     assert list(by_id["empty-note"].error_codes) == ["E001_EMPTY_INPUT"]
 
 
+def test_billed_diagnoses_from_an_array_or_a_string_column(spark, analyzer):
+    """The claim's ICD-10-CM codes reach the diagnosis review as in the library; a malformed cell gives
+    that row an error report, and no row is lost."""
+    text = read_original(eval_note_paths()[0])
+    rows = [("as-array", text, ["M48.062", "M54.16"], None), ("as-string", text, None, "M48.062,M54.16"),
+            ("bad", text, None, "not a code!"), ("none", text, None, None)]
+    arrays = spark.createDataFrame([(r[0], r[1], r[2]) for r in rows], "id string, text string, dx array<string>")
+    strings = spark.createDataFrame([(r[0], r[1], r[3]) for r in rows], "id string, text string, dx string")
+    by_array = {r.id: r for r in analyze_dataframe(arrays, id_col="id", billed_dx_col="dx").collect()}
+    by_string = {r.id: r for r in analyze_dataframe(strings, id_col="id", billed_dx_col="dx").collect()}
+    expected = analyzer.analyze(text, document_id="as-array", billed_dx=["M48.062", "M54.16"])
+    assert json.loads(by_array["as-array"].report_json) == json.loads(expected.model_dump_json())
+    as_string = json.loads(by_string["as-string"].report_json)
+    assert [c["code"] for c in as_string["diagnosis_review"]["billed"]] == ["M48.062", "M54.16"]
+    assert list(by_string["bad"].error_codes) == ["E007_NOT_TEXT"]
+    assert json.loads(by_string["none"].report_json)["diagnosis_review"] is None
+    assert len(by_array) == len(by_string) == 4
+
+
 def test_columns_defaults_and_clashes(spark, analyzer):
     text = read_original(eval_note_paths()[0])
     df = spark.createDataFrame([(text, 7)], "text string, other int")

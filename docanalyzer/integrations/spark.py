@@ -124,13 +124,16 @@ def analyze_dataframe(
     billed_code_col: str | None = None,
     checklist: str = "auto",
     *,
+    billed_dx_col: str | None = None,
     prefix: str = "",
     include_struct: bool = True,
 ) -> DataFrame:
     """``df`` with each note's report added (see the module docstring for the columns).
 
     ``id_col`` becomes the report's ``document_id`` (default: ``row-<monotonically increasing id>``);
-    ``billed_code_col`` the code on the claim. ``checklist`` is ``auto`` (the library's default:
+    ``billed_code_col`` the code on the claim; ``billed_dx_col`` its ICD-10-CM diagnoses (an array of
+    codes, or one string "M48.062,M54.16"; a malformed value gives that row an error report).
+    ``checklist`` is ``auto`` (the library's default:
     each note gets the checklist of its billed code, else of the code its documentation supports),
     a built-in id or a checklist file. A null or non-text note gets a report with ``verdict``
     ``error`` and an error code, never an exception: no row is dropped."""
@@ -138,7 +141,8 @@ def analyze_dataframe(
     from pyspark.sql import functions as F
 
     columns = set(df.columns)
-    for label, column in (("text_col", text_col), ("id_col", id_col), ("billed_code_col", billed_code_col)):
+    for label, column in (("text_col", text_col), ("id_col", id_col), ("billed_code_col", billed_code_col),
+                          ("billed_dx_col", billed_dx_col)):
         if column is not None and column not in columns:
             raise ValueError(f"{label}={column!r} is not a column of the DataFrame (columns: {sorted(columns)})")
     names = {column: prefix + column for column in OUTPUT_COLUMNS}
@@ -155,7 +159,8 @@ def analyze_dataframe(
         work = df.withColumn(row_id, F.monotonically_increasing_id())
     schema = _spark_types().StructType(list(work.schema.fields) + _output_fields(names))
     function = partial(_analyze_batches, text_col=text_col, id_col=id_col or row_id, id_is_row=id_col is None,
-                       billed_code_col=billed_code_col, checklist=str(checklist), names=names)
+                       billed_code_col=billed_code_col, checklist=str(checklist), names=names,
+                       billed_dx_col=billed_dx_col)
     result = work.mapInPandas(function, schema=schema)
     if row_id is not None:
         result = result.drop(row_id)
@@ -177,25 +182,48 @@ def _text(value: Any) -> str | None:
 
 
 def _analyze_batches(batches: Iterator[pd.DataFrame], *, text_col: str, id_col: str, id_is_row: bool,
-                     billed_code_col: str | None, checklist: str, names: dict[str, str]) -> Iterator[pd.DataFrame]:
+                     billed_code_col: str | None, checklist: str, names: dict[str, str],
+                     billed_dx_col: str | None = None) -> Iterator[pd.DataFrame]:
     analyzer = _analyzer(checklist)
     for pdf in batches:
         texts = pdf[text_col].tolist()
         ids = pdf[id_col].tolist()
         billed = pdf[billed_code_col].tolist() if billed_code_col else [None] * len(texts)
+        diagnoses = pdf[billed_dx_col].tolist() if billed_dx_col else [None] * len(texts)
         reports = []
-        for position, (text, raw_id, code) in enumerate(zip(texts, ids, billed, strict=True)):
-            if id_is_row:
-                document_id = f"row-{raw_id}"
-            elif _text(raw_id) is not None or (raw_id is not None and raw_id == raw_id):  # NaN != NaN
-                document_id = str(raw_id)
-            else:
-                document_id = f"row-{position}"
-            reports.append(analyzer.analyze(_text(text), document_id=document_id, billed_code=_text(code) or None))
+        for position, (text, raw_id, code, dx) in enumerate(zip(texts, ids, billed, diagnoses, strict=True)):
+            document_id = _document_id(raw_id, position, id_is_row)
+            reports.append(_analyze_row(analyzer, _text(text), document_id, _text(code) or None, dx))
         out = pdf.copy()
         for column, values in _columns(reports).items():
             out[names[column]] = values
         yield out
+
+
+def _document_id(raw_id: Any, position: int, id_is_row: bool) -> str:
+    if id_is_row:
+        return f"row-{raw_id}"
+    if _text(raw_id) is not None or (raw_id is not None and raw_id == raw_id):  # NaN != NaN
+        return str(raw_id)
+    return f"row-{position}"
+
+
+def _analyze_row(analyzer: Any, text: str | None, document_id: str, billed_code: str | None, dx: Any) -> Report:
+    """One row's report; its billed diagnoses from an array (numpy, list) or a string, a bad one an error."""
+    from docanalyzer.errors import ErrorCode
+    from docanalyzer.inputs import NoteInput, parse_billed_dx
+
+    if dx is not None and not isinstance(dx, str) and hasattr(dx, "__iter__"):
+        dx = [str(code) for code in dx]
+    elif dx is not None and not isinstance(dx, str):
+        dx = None  # a null cell (NaN)
+    codes = parse_billed_dx(dx)
+    if isinstance(codes, str):
+        failed = NoteInput(document_id, None, source="spark", error_code=ErrorCode.NOT_TEXT,
+                           error_message=f"{document_id}: {codes}", billed_code=billed_code)
+        return analyzer.analyze_input(failed)
+    return analyzer.analyze(text, document_id=document_id, billed_code=billed_code,
+                            billed_dx=list(codes) if codes else None)
 
 
 def _columns(reports: list[Report]) -> dict[str, list]:
