@@ -113,11 +113,14 @@ class SectionRuleFile(_Strict):
         default=None, description="Regex (case-insensitive): a sentence that starts the procedure's own account "
         "(the needle, the contrast, the patient positioned) and so ends a 'narrative' section in running text.")
 
+    narrative_level: str | None = Field(
+        default=None, description="Regex (case-insensitive): a spinal level; a sentence naming one ends a "
+        "'narrative' section unless it tells history (narrative_goes_on).")
     narrative_goes_on: str | None = Field(
         default=None, description="Regex (case-insensitive): a sentence that tells history (symptoms, imaging, "
-        "devices, treatment); a 'narrative' section in running text goes on only over such sentences.")
+        "devices, treatment, surgery).")
 
-    _narrative = field_validator("narrative_stop", "narrative_goes_on")(
+    _narrative = field_validator("narrative_stop", "narrative_level", "narrative_goes_on")(
         lambda value: value if value is None else _check_pattern(value))
 
 

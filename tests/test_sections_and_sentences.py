@@ -62,6 +62,12 @@ def test_an_indication_in_running_text_goes_on_while_it_tells_history(analyzer: 
     assert category_at(analyzer, text, "Under fluoroscopy") is None
 
 
+def test_a_blank_field_ends_at_its_blank_when_the_template_goes_on(analyzer: Analyzer) -> None:
+    """A blank template field flattened into one line with the next: the blank is the field's body."""
+    text = "FINDINGS: ____________ ____________ IMPRESSION: ____________ Post-procedure instructions given."
+    assert category_at(analyzer, text, "Post-procedure") is None
+
+
 def test_a_field_in_running_text_ends_with_its_sentence(analyzer: Analyzer) -> None:
     text = "Time out done. Allergies: none. Patient prone, LP at L2-3 under fluoroscopy."
     assert category_at(analyzer, text, "none") == "medications"

@@ -130,6 +130,7 @@ _BULLET_START = re.compile(r"[*\u2022\u25cf\u25aa-]")
 _INLINE_ITEM = re.compile(r"(?<=\S)[ \t]+[*\u2022\u25cf\u25aa][ \t]")
 _LIST_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s*")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BLANK_FIELD_THEN_TEXT = re.compile(r"_{3,}(?:\s+_{3,})*(?=[ \t]+[A-Z])")
 _FIELD_LINE = re.compile(
     r"\n[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}:(?=\s|$)"
     # the same field in running text, after a full stop (notes flattened to one paragraph)
@@ -207,6 +208,11 @@ def paragraph_end(text: str, header_start: int, body_start: int, limit: int, *, 
     the first words of the body do not count."""
     content = limit - len(text[body_start:limit].lstrip()) if body_start < limit else limit
     found = _BLANK_LINE.search(text, content, limit)
+    # a field left blank ("IMPRESSION: ______") ends at its blank when text goes on after it in
+    # capitals: the template's next field, on the same line once the note is flattened
+    blank = _BLANK_FIELD_THEN_TEXT.match(text, content, limit)
+    if blank:
+        return blank.end()
     if block:
         return found.start() if found else limit
     candidates = [limit] + ([found.start()] if found else [])
@@ -300,6 +306,8 @@ class LeanSectionizer(Sectionizer):
         if last.title_start == last.body_start:  # a section going on after a field: no header of its own
             return last
         header = doc[last.title_start : last.title_end]
+        if getattr(self, "inline_ends", {}).get(last.category) == "narrative" and _in_running_text(text, header[0].idx):
+            return None  # a history in running text ran on to this header: it ended here, it was not cut
         block = not _in_running_text(text, header[0].idx) or (mixed_case and _capitals(header))
         return last if block else None
 
@@ -323,23 +331,29 @@ class LeanSectionizer(Sectionizer):
     def _narrative_end(self, doc: Doc, text: str, token_starts: list[int], header: int, first_end: int,
                        body_end: int) -> int:
         """A history in running text ("... Indication: 60M, leg pain. Pacemaker. PT failed. Under
-        fluoroscopy a needle ...") goes on sentence by sentence while they tell history
-        (``narrative_goes_on``) and until one starts the procedure's own account (``narrative_stop``),
-        never past its paragraph."""
+        fluoroscopy a needle ...") goes on sentence by sentence until one starts the procedure's own
+        account, never past its paragraph."""
         stop: re.Pattern[str] | None = getattr(self, "narrative_stop", None)
-        goes_on: re.Pattern[str] | None = getattr(self, "narrative_goes_on", None)
-        if stop is None or goes_on is None or first_end >= body_end:
+        if stop is None or first_end >= body_end:
             return first_end
         limit_char = doc[body_end - 1].idx + len(doc[body_end - 1])
         paragraph = paragraph_end(text, doc[header].idx, doc[first_end].idx, limit_char, block=True)
         limit = min(body_end, max(bisect.bisect_left(token_starts, paragraph), first_end))
         end = first_end
         for following in _sentence_ends(doc, end, limit) if end < limit else ():
-            sentence = doc[end:following].text
-            if stop.search(sentence) or not goes_on.search(sentence):
+            if self._starts_the_account(stop, doc[end:following].text):
                 return end
             end = following
         return end
+
+    def _starts_the_account(self, stop: re.Pattern[str], sentence: str) -> bool:
+        """The sentence starts the procedure's own account: a cue of it, or a spinal level named
+        without any history told ("Access at L3-4 midline.")."""
+        if stop.search(sentence):
+            return True
+        level: re.Pattern[str] | None = getattr(self, "narrative_level", None)
+        goes_on: re.Pattern[str] | None = getattr(self, "narrative_goes_on", None)
+        return bool(level and goes_on and level.search(sentence) and not goes_on.search(sentence))
 
     def _clinical_end(self, doc: Doc, text: str, token_starts: list[int], category: str,
                       start: int, end: int, body_end: int) -> int:
