@@ -226,7 +226,7 @@ def test_cli_command(analyzer, tmp_path: Path, monkeypatch) -> None:
 # --- the dev set (issue 11) --------------------------------------------------------------------
 
 
-INVARIANCE_FLOORS = {"dev": (0.98, 0.935), "heldout": (0.98, 0.91)}
+INVARIANCE_FLOORS = {"dev": (0.98, 0.945), "heldout": (0.98, 0.91)}
 """(overall, every rewrite) the analyzer keeps today (docs/accuracy.md); issue 11 asks 0.98 and 0.95:
 the overall rate reaches it on both splits, every rewrite but one_paragraph reaches 0.95 (see the
 xfail below)."""
@@ -247,7 +247,7 @@ def test_invariance_floors(analyzer, split: str) -> None:
 
 
 @pytest.mark.xfail(reason="issue 11 asks 0.95 for every rewrite: one_paragraph (a note flattened to one "
-                   "line) is at 0.94 on dev", strict=False)
+                   "line) is at 0.948 on dev, 0.913 held-out", strict=False)
 def test_dev_invariance_floors(analyzer) -> None:
     notes = read_folder(DEV) if DEV.is_dir() else []
     if not notes:
