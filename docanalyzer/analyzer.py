@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
-import spacy
-
 from docanalyzer.assemble import build_report
 from docanalyzer.checklist import load_checklist
 from docanalyzer.component import DocAnalyzerComponent
@@ -23,7 +21,7 @@ from docanalyzer.expansion import expand, map_back
 from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
-from docanalyzer.pipeline.tokenizer import split_export_fields
+from docanalyzer.pipeline.tokenizer import blank_export_aware
 from docanalyzer.pipeline.tokenizer_cache import WarmTokenizer
 from docanalyzer.report import ClaimType, InputInfo, Report, ReportWarning
 from docanalyzer.resolve.mentions import build_view
@@ -51,7 +49,7 @@ class Analyzer:
         self.max_chars = max_chars
         self.screen = screen
         self.claim_type: ClaimType = claim_type  # a note's own claim type (a JSONL field) wins
-        self.nlp = split_export_fields(spacy.blank("en"))
+        self.nlp = blank_export_aware()
         self.nlp.max_length = max_chars + 1
         self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
         # (same tokens, see pipeline/tokenizer_cache.py; set after the build, whose rule phrases need no warming)
