@@ -109,7 +109,7 @@ class _LongestFirstMatcher(MedspacyMatcher):
         phrases = self._MedspacyMatcher__phrase_matcher
         matches += phrases(doc)
         if len(phrases):
-            matches += spaced_phrase_matches(phrases, doc)
+            matches += spaced_phrase_matches(phrases, doc, doc_text(doc))
         matches += self._MedspacyMatcher__regex_matcher(doc)
         if not self._prune:
             return matches
