@@ -5,6 +5,7 @@ The analyzer (spaCy/medspaCy pipeline) is built once per session and shared by e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,6 +76,17 @@ def all_evidence(report: Report) -> Iterator[tuple[str, Evidence]]:
     for dx_check in review.billed if review is not None else []:
         for ev in dx_check.evidence:
             yield f"diagnosis_review.billed[{dx_check.code}].evidence", ev
+
+
+@pytest.fixture(scope="session")
+def shipped_patterns(analyzer: Analyzer) -> list[re.Pattern[str]]:
+    """Every regular expression the built pipeline's matchers hold (targets, ConText, sections)."""
+    out = []
+    for name in ("target_matcher", "context", "sectionizer"):
+        component = getattr(analyzer.component, name)
+        owner = next(getattr(component, n) for n in vars(component) if n.endswith("__matcher"))
+        out += [p for ps in owner._MedspacyMatcher__regex_matcher._patterns.values() for p in ps]
+    return out
 
 
 @pytest.fixture(scope="session")

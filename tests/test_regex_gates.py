@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from conftest import REPO, read_original, sample_note_paths
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docanalyzer import Analyzer
 from docanalyzer.pipeline.regex_gates import gate_of, passes
 
 PATTERNS = [
@@ -46,15 +44,6 @@ def test_a_closed_gate_never_hides_a_match(text: str, index: int) -> None:
     if pattern.search(text):
         assert passes(gate_of(pattern), text.casefold())
 
-
-@pytest.fixture(scope="module")
-def shipped_patterns(analyzer: Analyzer) -> list[re.Pattern[str]]:
-    out = []
-    for name in ("target_matcher", "context", "sectionizer"):
-        component = getattr(analyzer.component, name)
-        owner = next(getattr(component, n) for n in vars(component) if n.endswith("__matcher"))
-        out += [p for ps in owner._MedspacyMatcher__regex_matcher._patterns.values() for p in ps]
-    return out
 
 
 def test_most_shipped_patterns_get_a_gate(shipped_patterns: list[re.Pattern[str]]) -> None:

@@ -9,7 +9,6 @@ from conftest import REPO, read_original, sample_note_paths
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docanalyzer import Analyzer
 from docanalyzer.pipeline.regex_starts import spans, starter_of
 
 PATTERNS = [
@@ -46,15 +45,6 @@ def test_starter_finds_what_finditer_finds(text: str, index: int) -> None:
     pattern = re.compile(*PATTERNS[index])
     assert list(spans(pattern, starter_of(pattern), text)) == [m.span() for m in pattern.finditer(text)]
 
-
-@pytest.fixture(scope="module")
-def shipped_patterns(analyzer: Analyzer) -> list[re.Pattern[str]]:
-    out = []
-    for name in ("target_matcher", "context", "sectionizer"):
-        component = getattr(analyzer.component, name)
-        owner = next(getattr(component, n) for n in vars(component) if n.endswith("__matcher"))
-        out += [p for ps in owner._MedspacyMatcher__regex_matcher._patterns.values() for p in ps]
-    return out
 
 
 def test_shipped_target_patterns_get_a_starter(shipped_patterns: list[re.Pattern[str]]) -> None:
