@@ -85,10 +85,7 @@ def build_sectionizer(nlp: Language, rules: RuleSet, name: str) -> LeanSectioniz
     sectionizer.inline_headers = InlineHeaders([(spec.category, spec.pattern) for spec in rules.sections.sections])
     sectionizer.ends = {spec.category: spec.ends for spec in rules.sections.sections if spec.ends}
     sectionizer.inline_ends = {spec.category: spec.inline_ends for spec in rules.sections.sections if spec.ends}
-    sections = rules.sections
-    sectionizer.narrative_stop = re.compile(sections.narrative_stop, re.IGNORECASE) if sections.narrative_stop else None
-    sectionizer.narrative_level = (re.compile(sections.narrative_level, re.IGNORECASE)
-                                   if sections.narrative_level else None)
-    sectionizer.narrative_goes_on = (re.compile(sections.narrative_goes_on, re.IGNORECASE)
-                                     if sections.narrative_goes_on else None)
+    for name in ("narrative_stop", "narrative_level", "narrative_goes_on"):
+        pattern = getattr(rules.sections, name)
+        setattr(sectionizer, name, re.compile(pattern, re.IGNORECASE) if pattern else None)
     return sectionizer

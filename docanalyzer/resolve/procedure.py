@@ -101,8 +101,9 @@ class _Reading:
         return [s for s in self.signals if s.weight < 0]
 
 
-def _read(view: NoteView, interpretation: list[Evidence] | None, spec: ProcedureDecisionSpec) -> _Reading:
-    signals = find_signals(view, interpretation, spec)
+def _read(view: NoteView, interpretation: list[Evidence] | None, spec: ProcedureDecisionSpec,
+          vetoed: frozenset[int]) -> _Reading:
+    signals = find_signals(view, interpretation, spec, vetoed)
     return _Reading(
         signals=signals,
         score=round(sum(s.weight for s in signals), 2),
@@ -114,8 +115,9 @@ def _read(view: NoteView, interpretation: list[Evidence] | None, spec: Procedure
 def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAssessment:
     """``interpretation``: the evidence that documents the interpretation element, or None."""
     spec = decision_spec()
-    reading = _read(view, interpretation, spec)
-    aborted = _stops(view, spec)
+    vetoed = vetoed_sentences(view, spec)  # (once: the signals and the stops both skip these sentences)
+    reading = _read(view, interpretation, spec, vetoed)
+    aborted = _stops(view, spec, vetoed)
     status = _decide(view, spec, reading, interpretation, aborted)
     ct_read = status in _DONE and _ct_read(view, interpretation is not None)
     regions, region_mentions = _regions(view) if status in _DONE else ([], [])
@@ -140,10 +142,9 @@ def assess(view: NoteView, interpretation: list[Evidence] | None) -> ProcedureAs
     )
 
 
-def _stops(view: NoteView, spec: ProcedureDecisionSpec) -> list[Mention]:
+def _stops(view: NoteView, spec: ProcedureDecisionSpec, vetoed: frozenset[int]) -> list[Mention]:
     """The note's words that the study stopped, in order; a stop told in a sentence about a past,
-    planned or outside study is that study's, not this one's."""
-    vetoed = vetoed_sentences(view, spec)
+    planned or outside study (``vetoed``) is that study's, not this one's."""
     stops = {m for rule in spec.outcome.abort for m in matching(rule, view) if m.sentence not in vetoed}
     return sorted(stops, key=lambda m: m.start)
 
@@ -290,7 +291,7 @@ def _prepared(view: NoteView, mention: Mention) -> bool:
 
 
 _LEVEL_REGION = {"c": "cervical", "t": "thoracic", "l": "lumbosacral", "s": "lumbosacral"}
-_NEEDLE_CUES = ("NEEDLE", "LUMBAR_PUNCTURE", "C12_PUNCTURE", "SITE_CUE", "INTRATHECAL", "NEEDLE_CHECK")
+_NEEDLE_CUES = (*_ACCESS_CUES, "NEEDLE_CHECK")  # the way in, and the film that checks the needle
 
 
 def _regions_of_read_levels(view: NoteView) -> tuple[set[Region], list[Mention]]:

@@ -102,12 +102,14 @@ def _cue_sentences(view: NoteView, mention: Mention, rule: MentionRule) -> set[i
 
 
 def find_signals(
-    view: NoteView, interpretation: list[Evidence] | None, spec: ProcedureDecisionSpec | None = None
+    view: NoteView, interpretation: list[Evidence] | None, spec: ProcedureDecisionSpec | None = None,
+    vetoed: frozenset[int] | None = None,
 ) -> list[FoundSignal]:
     """Every signal present in the note, strongest first. ``interpretation`` holds the evidence
-    that makes the checklist's interpretation element documented (None: not documented)."""
+    that makes the checklist's interpretation element documented (None: not documented);
+    ``vetoed``: the note's ``vetoed_sentences`` when the caller has them already."""
     spec = spec or decision_spec()
-    vetoed = vetoed_sentences(view, spec)
+    vetoed = vetoed_sentences(view, spec) if vetoed is None else vetoed
     found: dict[str, FoundSignal] = {}
     for rule in spec.signals:
         full = True
