@@ -39,6 +39,11 @@ def category_at(analyzer: Analyzer, text: str, phrase: str) -> str | None:
     # a header alone on its line before the note was flattened: capitals, no colon
     ("Diabetes, diet controlled HISTORY OF PRESENT ILLNESS 71-year-old man", "71-year-old", "indication"),
     ("Laminectomy done, EBL 150 mL. Discharged home.", "150 mL", None),
+    # a whole field of a pipe export, right after its pipes, whatever comes before on the line
+    ("OBX|5|TX|&GDT^REPORT||FINDINGS: Conus at L1-2, no stenosis.||||||F", "Conus at L1-2", "findings"),
+    # premedication for a contrast allergy is a medication list, not a treatment tried and failed
+    ("ALLERGIES|iodinated contrast - hives\nPREMED|Prednisone 50 mg PO 13 h prior", "Prednisone", "medications"),
+    ("Exam: lumbar myelogram. Premedication: prednisone 50 mg x3 doses", "prednisone", "medications"),
 ])
 def test_headers_in_running_text(analyzer: Analyzer, text: str, phrase: str, category: str | None) -> None:
     assert category_at(analyzer, text, phrase) == category
@@ -173,3 +178,26 @@ def test_a_pipe_delimited_field_line_is_not_joined_to_a_long_line_before_it() ->
             "chief_complaint|headache after myelogram yesterday\n")
     assert "\n" in normalize(text).rstrip("\n")  # (a wrapped line would be joined with a space)
     assert "\n" in normalize(text.upper()).rstrip("\n")
+
+
+def test_an_indented_header_after_a_line_of_fields_holds_its_own_line(analyzer: Analyzer) -> None:
+    """A form's header indented on its line (" Level:") is matched from its line start, which lies
+    inside the token holding the line break: the header must still own the text after it."""
+    text = ("PROCEDURE\n Guidance: [X] Fluoroscopy   Fluoro time: 0.6 min   Air kerma: 6.1 mGy\n"
+            " Level: [ ] L1-2  [X] L2-3  [ ] L3-4\n Needle: 22 g Quincke\n")
+    assert category_at(analyzer, text, "[X] L2-3") == "injection_site"
+
+
+@pytest.mark.parametrize(("text", "starts_at"), [
+    ("Procedure as documented: - Prone on the table - Immediate CT T1-L2", ["Prone", "Immediate"]),
+    ("22 g needle at L2-L3 - Omnipaque 300, 14 mL", ["Omnipaque"]),
+])
+def test_a_dash_bullet_inside_a_line_starts_a_sentence(text: str, starts_at: list[str]) -> None:
+    """A list flattened into one line keeps its items apart, as the line breaks did."""
+    starts = sentence_start_chars(text)
+    assert all(text.index(word) in starts for word in starts_at)
+
+
+@pytest.mark.parametrize("text", ["Stenosis at L4-5 - moderate.", "Omnipaque 180 - 15 mL injected.", "T5 - T9 filled."])
+def test_a_dash_between_values_is_not_a_bullet(text: str) -> None:
+    assert sentence_start_chars(text) == []

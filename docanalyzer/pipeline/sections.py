@@ -195,8 +195,8 @@ def _inline_header_ok(text: str, line_start: int, start: int, *, lower_note: boo
     before = text[max(line_start, start - 200) : start]
     if not before.strip(" \t-*\u2022>#"):
         return False
-    if _AFTER_SENTENCE.search(before[-4:]):
-        return True
+    if _AFTER_SENTENCE.search(before[-4:]) or before.rstrip(" \t").endswith("|"):
+        return True  # after a full stop, or the whole field of a pipe export ("OBX|5|TX||FINDINGS: ...")
     letters = sum(c.isalpha() for c in text[start : start + 40].split(":", 1)[0].split("|", 1)[0])
     return letters >= 4 and (text[start].isupper() or lower_note) and len(before.split()) >= 3
 
@@ -270,6 +270,7 @@ class LeanSectionizer(Sectionizer):
             span = doc.char_span(start, end, alignment_mode="expand")
             if span is not None and len(span):
                 found.append((rules[category], span.start, span.end))
+        found = [(rule, _first_word(doc, start, end), end) for rule, start, end in found]
         matches = _drop_overlaps(sorted(found, key=lambda m: (m[1], m[2])))
         sections: list[Section] = []
         if not matches:
@@ -384,6 +385,15 @@ class LeanSectionizer(Sectionizer):
         limit_char = doc[body_end - 1].idx + len(doc[body_end - 1])
         end_char = paragraph_end(text, doc[start].idx, doc[end].idx, limit_char, block=mode == "block")
         return max(bisect.bisect_left(token_starts, end_char), end + 1)
+
+
+def _first_word(doc: Doc, start: int, end: int) -> int:
+    """A header's first token that is not white space: a header indented on its line (" Level:")
+    matches from the line start, inside the token that holds the line break before it, and that
+    token belongs to the line above."""
+    while start < end - 1 and doc[start].is_space:
+        start += 1
+    return start
 
 
 def _sentence_ends(doc: Doc, start: int, limit: int) -> list[int]:

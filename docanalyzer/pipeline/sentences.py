@@ -25,7 +25,7 @@ _AFTER_FULL_STOP = re.compile(r"(?<=[.?!])[ \t]+(?=[A-Z0-9]|[^\w\s])")
 _BEFORE_LOWER = re.compile(r"[.?!][ \t]+(?=[a-z])")
 # A bullet inside a line ("... Clear CSF returned * Contrast agent: ___ * AP views ..."), as lists
 # flattened to one line carry them, starts a sentence.
-_INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+[*\u2022\u25cf\u25aa][ \t]+(?=\S)")
+_INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+(?:[*\u2022\u25cf\u25aa]|-(?=[ \t]+[A-Z][a-z]))[ \t]+(?=\S)")
 # A capitalized field label inside a line ("... NOTE -- LUMBAR Date of service: ____ Referring
 # service: ..."), as forms flattened to one line carry them, starts a sentence, so a blank field's
 # scope stops at its own label (notes using both letter cases only: in one-case text any word looks
