@@ -226,9 +226,9 @@ def test_cli_command(analyzer, tmp_path: Path, monkeypatch) -> None:
 # --- the dev set (issue 11) --------------------------------------------------------------------
 
 
-INVARIANCE_FLOORS = {"dev": (0.98, 0.945), "heldout": (0.98, 0.91)}
+INVARIANCE_FLOORS = {"dev": (0.985, 0.96), "heldout": (0.98, 0.925)}
 """(overall, every rewrite) the analyzer keeps today (docs/accuracy.md); issue 11 asks 0.98 and 0.95:
-the overall rate reaches it on both splits, every rewrite but one_paragraph reaches 0.95 (see the
+dev reaches both, held-out reaches the overall rate and every rewrite but one_paragraph (see the
 xfail below)."""
 
 
@@ -247,12 +247,13 @@ def test_invariance_floors(analyzer, split: str) -> None:
 
 
 @pytest.mark.xfail(reason="issue 11 asks 0.95 for every rewrite: one_paragraph (a note flattened to one "
-                   "line) is at 0.948 on dev, 0.913 held-out", strict=False)
-def test_dev_invariance_floors(analyzer) -> None:
-    notes = read_folder(DEV) if DEV.is_dir() else []
+                   "line) is at 0.928 held-out", strict=False)
+def test_heldout_reaches_the_issue_11_invariance_targets(analyzer) -> None:
+    folder = REPO / "eval" / "heldout"
+    notes = read_folder(folder) if folder.is_dir() else []
     if not notes:
-        pytest.skip(f"no *.txt notes in {DEV} yet")
-    result = measure(analyzer, notes)
-    assert result["overall"] >= 0.98, render_table(result, aggregate=False)
+        pytest.skip(f"no *.txt notes in {folder}")
+    result = measure(analyzer, notes, anonymous=True)
+    assert result["overall"] >= 0.98, render_table(result, aggregate=True)
     low = {name: s["rate"] for name, s in result["rewrites"].items() if s["rate"] < 0.95}
-    assert not low, render_table(result, aggregate=False)
+    assert not low, render_table(result, aggregate=True)

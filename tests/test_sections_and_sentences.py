@@ -44,6 +44,14 @@ def category_at(analyzer: Analyzer, text: str, phrase: str) -> str | None:
     # premedication for a contrast allergy is a medication list, not a treatment tried and failed
     ("ALLERGIES|iodinated contrast - hives\nPREMED|Prednisone 50 mg PO 13 h prior", "Prednisone", "medications"),
     ("Exam: lumbar myelogram. Premedication: prednisone 50 mg x3 doses", "prednisone", "medications"),
+    # a title line joined to the header after it: the named header wins over the run of capitals
+    ("EXAMINATION: MRI LUMBAR SPINE WITH MR MYELOGRAPHY CLINICAL HISTORY: 43M, leg pain", "MR MYELOGRAPHY", "title"),
+    ("EXAMINATION: MRI LUMBAR SPINE WITH MR MYELOGRAPHY CLINICAL HISTORY: 43M, leg pain", "43M", "indication"),
+    # a label in capitals with no name is the nearest word, not the title's words before it
+    ("EXAMINATION: FLUOROSCOPIC LUMBAR PUNCTURE WITH OPENING PRESSURE DATE: 10/29/2025", "OPENING", "title"),
+    # a tab export's field, joined into running text
+    ("Exam\tLumbar myelogram Indication\tLow back pain, 3 months", "Low back pain", "indication"),
+    ("Discharge summary.\nPROCEDURES THIS ADMISSION:\n- Myelogram, lumbar (10/20/2025)", "Myelogram", "title"),
 ])
 def test_headers_in_running_text(analyzer: Analyzer, text: str, phrase: str, category: str | None) -> None:
     assert category_at(analyzer, text, phrase) == category
@@ -201,3 +209,10 @@ def test_a_dash_bullet_inside_a_line_starts_a_sentence(text: str, starts_at: lis
 @pytest.mark.parametrize("text", ["Stenosis at L4-5 - moderate.", "Omnipaque 180 - 15 mL injected.", "T5 - T9 filled."])
 def test_a_dash_between_values_is_not_a_bullet(text: str) -> None:
     assert sentence_start_chars(text) == []
+
+
+def test_a_tab_export_field_in_capitals_is_not_read_as_a_wrapped_line() -> None:
+    """In a note all in capitals a long line goes on into the next unless that one starts a field;
+    "COMPLICATIONS<TAB>NONE" starts one, as "COMPLICATIONS: NONE" does."""
+    text = "IMAGES\tAP AND LATERAL SPOT FILMS OF THE LUMBAR SPINE, PRONE AND DECUBITUS\nCOMPLICATIONS\tNONE\n"
+    assert "\n" in normalize(text).rstrip("\n")

@@ -65,6 +65,8 @@ class InlineHeaders:
         self.regex = re.compile(r"(?<![^\s|])(?:" + "|".join(parts) + r")[ \t]*[:|]$", re.IGNORECASE)
         # in a note in one case, words in capitals say nothing: only real names are headers
         self.named_regex = re.compile(r"(?<![^\s|])(?:" + "|".join(named) + r")[ \t]*[:|]$", re.IGNORECASE)
+        # a tab-delimited export ends its field names with a tab, as line-start headers may
+        self.tab_regex = re.compile(r"(?<![^\s|])(?:" + "|".join(named) + r")\t$", re.IGNORECASE)
         self.bare = re.compile("|".join(named), re.IGNORECASE)  # names without a colon
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
@@ -102,10 +104,24 @@ class InlineHeaders:
         self, text: str, line_start: int, mark: re.Match[str], regex: re.Pattern[str], lower_note: bool,
         mixed_case: bool,
     ) -> tuple[str, int, int] | None:
-        """The header ending at ``mark``, tried from the farthest word that may start one (a capital
-        letter, or a word after a full stop) to the nearest, so the longest header wins."""
-        low = max(line_start, mark.start() - self.LOOK_BACK)
-        for word in _WORD_START.finditer(text, low, mark.start()):
+        """The header ending at ``mark``. A named header is tried from the farthest word that may
+        start one (a capital letter, or a word after a full stop) to the nearest, so the longest
+        wins, and it wins over a run of capitals ending at the same mark. A run of capitals with no
+        name is tried from the nearest word: in "EXAMINATION: GUIDED LUMBAR PUNCTURE DATE: ..." (lines
+        joined) the label is "DATE", not the title's words before it."""
+        words = list(_WORD_START.finditer(text, max(line_start, mark.start() - self.LOOK_BACK), mark.start()))
+        if mark.group() == "\t":
+            return self._first_header(text, line_start, mark, self.tab_regex, words, lower_note, mixed_case)
+        named = self._first_header(text, line_start, mark, self.named_regex, words, lower_note, mixed_case)
+        if named is not None or regex is self.named_regex:
+            return named
+        return self._first_header(text, line_start, mark, regex, words[::-1], lower_note, mixed_case)
+
+    def _first_header(
+        self, text: str, line_start: int, mark: re.Match[str], regex: re.Pattern[str], words: list[re.Match[str]],
+        lower_note: bool, mixed_case: bool,
+    ) -> tuple[str, int, int] | None:
+        for word in words:
             start = word.start()
             if not (text[start].isupper() or lower_note or _SENTENCE_END.match(text, max(start - 2, 0), start)):
                 continue
@@ -118,7 +134,8 @@ class InlineHeaders:
         return None
 
 
-_MARK = re.compile(r"(?<=[A-Za-z)])[:|]|(?<=[A-Za-z)] )[:|]")  # a header ends with a word, not "10:30"
+# a header ends with a word, not "10:30"; after a tab only a name counts ("ANTICOAG\tNone")
+_MARK = re.compile(r"(?<=[A-Za-z)])[:|\t]|(?<=[A-Za-z)] )[:|]")
 # a run of words in capitals, whole (not the tail of a longer run), and what may follow a header
 _CAPITALS_RUN = re.compile(r"(?<![A-Za-z0-9/&'-])[A-Z][A-Z/&'-]*(?:[ \t]+[A-Z][A-Z/&'-]*)*(?![A-Za-z0-9/&'-])")
 _COLON_NEXT = re.compile(r"[ \t]*[:|]")
@@ -258,9 +275,9 @@ class LeanSectionizer(Sectionizer):
     ends: dict[str, str]
     inline_ends: dict[str, str]
 
-    def __call__(self, doc: Doc) -> Doc:
+    def _headers(self, doc: Doc, text: str) -> list[tuple[SectionRule, int, int]]:
+        """(rule, first token, end token) of each header, at line starts and in running text, in order."""
         matcher = self._Sectionizer__matcher
-        text = doc_text(doc)
         rules = {rule.category: rule for rule in matcher.rule_map.values()}
         found = [(matcher.rule_map[self.nlp.vocab.strings[m[0]]], m[1], m[2]) for m in matcher(doc)]
         if not _mixed_case(text):
@@ -271,7 +288,11 @@ class LeanSectionizer(Sectionizer):
             if span is not None and len(span):
                 found.append((rules[category], span.start, span.end))
         found = [(rule, _first_word(doc, start, end), end) for rule, start, end in found]
-        matches = _drop_overlaps(sorted(found, key=lambda m: (m[1], m[2])))
+        return _drop_overlaps(sorted(found, key=lambda m: (m[1], m[2])))
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        matches = self._headers(doc, text)
         sections: list[Section] = []
         if not matches:
             sections.append(Section(None, 0, 0, 0, len(doc)))

@@ -50,10 +50,17 @@ def sentence_start_chars(text: str) -> list[int]:
     one_case = not any(c.islower() for c in text) or not any(c.isupper() for c in text)
     long_line = 40 if one_case else 50  # the length of a line that was wrapped at a fixed width
     if not one_case:
-        starts += [m.start() for m in _FIELD_IN_LINE.finditer(text) if m.start() > 0 and text[m.start() - 1] in " \t"]
+        # (a label of several words in capitals is the sectionizer's to find: in "... WITH MR
+        # MYELOGRAPHY CLINICAL HISTORY:" the four words in capitals before the colon are not all label)
+        starts += [m.start() for m in _FIELD_IN_LINE.finditer(text)
+                   if m.start() > 0 and text[m.start() - 1] in " \t" and not _words_in_capitals(m.group())]
     starts += [match.end() for match in _LINE_BREAK.finditer(text)
                if not _wrapped_line(text, match, long_line, one_case)]
     return starts
+
+
+def _words_in_capitals(label: str) -> bool:
+    return not any(c.islower() for c in label) and len(label.split()) > 1
 
 
 def _wrapped_line(text: str, match: re.Match[str], long_line: int, one_case: bool) -> bool:
@@ -78,7 +85,7 @@ def _answers_the_line_before(text: str, previous: int, next_start: int) -> bool:
     return _FORM_ANSWER.match(text, text.rfind("\n", 0, max(previous, 0)) + 1) is None
 
 
-_FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}(?::|\|)")
+_FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}(?::|\||\t)")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]+|\d{1,2}[.)])[ \t]+")
 
 
