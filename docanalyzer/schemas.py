@@ -119,8 +119,13 @@ class SectionRuleFile(_Strict):
     narrative_goes_on: str | None = Field(
         default=None, description="Regex (case-insensitive): a sentence that tells history (symptoms, imaging, "
         "devices, treatment, surgery).")
+    narrative_action: str | None = Field(
+        default=None, description="Regex (case-insensitive): the procedure being done (the needle, the patient "
+        "prepared or positioned, the contrast injected, the consent): a sentence naming it ends a 'narrative' "
+        "section even when it tells history too; a sentence with only other narrative_stop cues (the thecal sac, "
+        "CSF, fluoroscopy) that tells history goes on with it.")
 
-    _narrative = field_validator("narrative_stop", "narrative_level", "narrative_goes_on")(
+    _narrative = field_validator("narrative_stop", "narrative_level", "narrative_goes_on", "narrative_action")(
         lambda value: value if value is None else _check_pattern(value))
 
 

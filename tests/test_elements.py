@@ -320,6 +320,14 @@ def test_missing_element_has_no_supporting_evidence(analyzer: Analyzer, element_
                      "template_blank", id="contrast-blank"),
         pytest.param("symptoms", {"symptoms": "The patient denies back pain."}, "negated",
                      id="denies-pain-negated"),
+        # a checklist's question answered "no", then the next question: on its own line, in a column
+        # layout, and joined into one line
+        pytest.param("prior_spine_surgery", {"history": "Prior lumbar surgery?  NO\nAnticoagulation?  NO"},
+                     "negated", id="question-no-own-line"),
+        pytest.param("prior_spine_surgery", {"history": "Prior lumbar surgery?  NO      Allergy?  NO"},
+                     "negated", id="question-no-columns"),
+        pytest.param("prior_spine_surgery", {"history": "Prior lumbar surgery? NO Anticoagulation? NO"},
+                     "negated", id="question-no-joined"),
     ],
 )
 def test_discounted_mentions_are_reported(analyzer: Analyzer, element_id: str,

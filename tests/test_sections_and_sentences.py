@@ -75,6 +75,15 @@ def test_an_indication_in_running_text_goes_on_while_it_tells_history(analyzer: 
     assert category_at(analyzer, text, "Under fluoroscopy") is None
 
 
+def test_an_indication_in_running_text_goes_on_through_history_that_names_the_thecal_sac(analyzer: Analyzer) -> None:
+    """A sentence of history may name what the procedure will reach (a prior CT "limited for the
+    thecal sac") without starting the procedure's account; the needle does start it."""
+    text = ("LUMBAR MYELOGRAM. Indication: 74M, claudication. Non-contrast CT 02/2025 limited for evaluation "
+            "of the thecal sac. A 22 g needle was placed at L2-3 under fluoroscopy.")
+    assert category_at(analyzer, text, "Non-contrast CT") == "indication"
+    assert category_at(analyzer, text, "22 g needle") != "indication"
+
+
 def test_a_blank_field_ends_at_its_blank_when_the_template_goes_on(analyzer: Analyzer) -> None:
     """A blank template field flattened into one line with the next: the blank is the field's body."""
     text = "FINDINGS: ____________ ____________ IMPRESSION: ____________ Post-procedure instructions given."

@@ -85,7 +85,7 @@ def build_sectionizer(nlp: Language, rules: RuleSet, name: str) -> LeanSectioniz
     sectionizer.inline_headers = InlineHeaders([(spec.category, spec.pattern) for spec in rules.sections.sections])
     sectionizer.ends = {spec.category: spec.ends for spec in rules.sections.sections if spec.ends}
     sectionizer.inline_ends = {spec.category: spec.inline_ends for spec in rules.sections.sections if spec.ends}
-    for name in ("narrative_stop", "narrative_level", "narrative_goes_on"):
+    for name in ("narrative_stop", "narrative_level", "narrative_goes_on", "narrative_action"):
         pattern = getattr(rules.sections, name)
         setattr(sectionizer, name, re.compile(pattern, re.IGNORECASE) if pattern else None)
     return sectionizer

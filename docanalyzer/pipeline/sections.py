@@ -369,13 +369,19 @@ class LeanSectionizer(Sectionizer):
         return end
 
     def _starts_the_account(self, stop: re.Pattern[str], sentence: str) -> bool:
-        """The sentence starts the procedure's own account: a cue of it, or a spinal level named
-        without any history told ("Access at L3-4 midline.")."""
-        if stop.search(sentence):
+        """The sentence starts the procedure's own account: the procedure being done ("Prepped and
+        draped.", "A 22 g needle ..."), or another cue of it or a spinal level named without any
+        history told ("Access at L3-4 midline.", but not "CT 02/2025 limited for the thecal sac.")."""
+        action: re.Pattern[str] | None = getattr(self, "narrative_action", None)
+        if action is not None and action.search(sentence):
             return True
         level: re.Pattern[str] | None = getattr(self, "narrative_level", None)
         goes_on: re.Pattern[str] | None = getattr(self, "narrative_goes_on", None)
-        return bool(level and goes_on and level.search(sentence) and not goes_on.search(sentence))
+        if not (stop.search(sentence) or (level and level.search(sentence))):
+            return False
+        if action is None and stop.search(sentence):
+            return True  # (without action cues every stop cue is one)
+        return not (goes_on and goes_on.search(sentence))
 
     def _clinical_end(self, doc: Doc, text: str, token_starts: list[int], category: str,
                       start: int, end: int, body_end: int) -> int:
