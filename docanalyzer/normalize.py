@@ -65,6 +65,20 @@ def _spoken_punctuation(text: str) -> str:
 _FIELD_UNDERSCORE = re.compile(r"(?<=[A-Za-z])_(?=[A-Za-z])")
 
 
+# A template drawn in a box ("| FINDINGS - LUMBAR          |" between "+-----+" rules): the box is
+# layout, not text. Its rules become blank lines and the bars at a row's ends spaces, so its headers
+# start their lines as they would without the box (the bars inside a row, a table's columns, stay).
+_BOX_RULE = re.compile(r"(?m)^[ \t]*\+[-=+]{3,}\+[ \t]*$")
+_BOX_ROW = re.compile(r"(?m)^([ \t]*)\|([^\n]*)\|([ \t]*)$")
+
+
+def _unbox(text: str) -> str:
+    if "|" not in text:
+        return text
+    text = _BOX_RULE.sub(lambda m: " " * len(m.group()), text)
+    return _BOX_ROW.sub(lambda m: f"{m[1]} {m[2]} {m[3]}", text)
+
+
 # Look-alike letters (issue 13): a keyword typed with a Cyrillic or Greek letter, in fullwidth forms,
 # or with an invisible character inside it ("Omni\u200bpaque", "my\u00adelogram") still reads as the
 # keyword. Every change keeps the text's length (offsets stay the user's).
@@ -98,8 +112,9 @@ def _without_hidden(word: str) -> str:
 
 def normalize(text: str) -> str:
     """Return ``text`` with the same length, with line breaks, controls and odd spaces tamed,
-    spoken punctuation of dictation written as marks, underscores inside field names as spaces, and
-    hard-wrapped lines joined (the wrapping newline becomes a space)."""
+    spoken punctuation of dictation written as marks, a template's drawn box taken away,
+    underscores inside field names as spaces, and hard-wrapped lines joined (the wrapping newline
+    becomes a space)."""
     text = _fold_lookalikes(text)
     text = _CRLF.sub(" ", text)
     text = _OTHER_BREAKS.sub("\n", text)
@@ -107,6 +122,7 @@ def normalize(text: str) -> str:
     if not text.isascii():  # (odd spaces are all outside ASCII: most notes skip the scan)
         text = _SPACES.sub(" ", text)
     text = _spoken_punctuation(text)
+    text = _unbox(text)
     if "_" in text:  # (the look-behind first makes the scan slow: most notes have no underscore)
         text = _FIELD_UNDERSCORE.sub(" ", text)
     if not any(c.islower() for c in text):

@@ -52,6 +52,11 @@ def category_at(analyzer: Analyzer, text: str, phrase: str) -> str | None:
     # a tab export's field, joined into running text
     ("Exam\tLumbar myelogram Indication\tLow back pain, 3 months", "Low back pain", "indication"),
     ("Discharge summary.\nPROCEDURES THIS ADMISSION:\n- Myelogram, lumbar (10/20/2025)", "Myelogram", "title"),
+    # "Header - text" in running text, as it is at a line start (a name only)
+    ("Outpatient procedure note, Lumbar Myelogram Indication - Low back pain, 8 months", "Low back pain", "indication"),
+    # a template drawn in a box: the bars and rules are layout
+    ("+--------------------------+\n| FINDINGS - LUMBAR        |\n|  Thecal sac opacified.   |\n"
+     "+--------------------------+\n", "Thecal sac", "findings"),
 ])
 def test_headers_in_running_text(analyzer: Analyzer, text: str, phrase: str, category: str | None) -> None:
     assert category_at(analyzer, text, phrase) == category
@@ -208,6 +213,7 @@ def test_an_indented_header_after_a_line_of_fields_holds_its_own_line(analyzer: 
 @pytest.mark.parametrize(("text", "starts_at"), [
     ("Procedure as documented: - Prone on the table - Immediate CT T1-L2", ["Prone", "Immediate"]),
     ("22 g needle at L2-L3 - Omnipaque 300, 14 mL", ["Omnipaque"]),
+    ("MRI not permitted - CT lumbar spine (outside): nondiagnostic", ["CT lumbar"]),
 ])
 def test_a_dash_bullet_inside_a_line_starts_a_sentence(text: str, starts_at: list[str]) -> None:
     """A list flattened into one line keeps its items apart, as the line breaks did."""
@@ -215,7 +221,10 @@ def test_a_dash_bullet_inside_a_line_starts_a_sentence(text: str, starts_at: lis
     assert all(text.index(word) in starts for word in starts_at)
 
 
-@pytest.mark.parametrize("text", ["Stenosis at L4-5 - moderate.", "Omnipaque 180 - 15 mL injected.", "T5 - T9 filled."])
+@pytest.mark.parametrize("text", [
+    "Stenosis at L4-5 - moderate.", "Omnipaque 180 - 15 mL injected.", "T5 - T9 filled.",
+    "LUMBAR MYELOGRAM - ATTEMPTED, NOT COMPLETED", "Lumbar myelogram (planned) - ABORTED\n",
+])
 def test_a_dash_between_values_is_not_a_bullet(text: str) -> None:
     assert sentence_start_chars(text) == []
 

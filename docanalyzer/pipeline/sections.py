@@ -65,8 +65,9 @@ class InlineHeaders:
         self.regex = re.compile(r"(?<![^\s|])(?:" + "|".join(parts) + r")[ \t]*[:|]$", re.IGNORECASE)
         # in a note in one case, words in capitals say nothing: only real names are headers
         self.named_regex = re.compile(r"(?<![^\s|])(?:" + "|".join(named) + r")[ \t]*[:|]$", re.IGNORECASE)
-        # a tab-delimited export ends its field names with a tab, as line-start headers may
-        self.tab_regex = re.compile(r"(?<![^\s|])(?:" + "|".join(named) + r")\t$", re.IGNORECASE)
+        # a tab-delimited export ends its field names with a tab, "Header - text" with a spaced dash,
+        # as line-start headers may: in running text only a name counts
+        self.named_only_regex = re.compile(r"(?<![^\s|])(?:" + "|".join(named) + r")(?:\t|[ \t]+-)$", re.IGNORECASE)
         self.bare = re.compile("|".join(named), re.IGNORECASE)  # names without a colon
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
@@ -77,6 +78,8 @@ class InlineHeaders:
         mixed_case = not lower_note and any(c.islower() for c in text)
         regex = self.regex if mixed_case else self.named_regex
         for mark in _MARK.finditer(text):
+            if mark.group() == "-" and not mixed_case:
+                continue  # (in one case a spaced dash joins the words of a title as often as it ends a header)
             header = self._header_before(text, _line_start(text, mark.start()), mark, regex, lower_note, mixed_case)
             if header is not None:
                 found.append(header)
@@ -110,8 +113,8 @@ class InlineHeaders:
         name is tried from the nearest word: in "EXAMINATION: GUIDED LUMBAR PUNCTURE DATE: ..." (lines
         joined) the label is "DATE", not the title's words before it."""
         words = list(_WORD_START.finditer(text, max(line_start, mark.start() - self.LOOK_BACK), mark.start()))
-        if mark.group() == "\t":
-            return self._first_header(text, line_start, mark, self.tab_regex, words, lower_note, mixed_case)
+        if mark.group() in ("\t", "-"):
+            return self._first_header(text, line_start, mark, self.named_only_regex, words, lower_note, mixed_case)
         named = self._first_header(text, line_start, mark, self.named_regex, words, lower_note, mixed_case)
         if named is not None or regex is self.named_regex:
             return named
@@ -134,8 +137,9 @@ class InlineHeaders:
         return None
 
 
-# a header ends with a word, not "10:30"; after a tab only a name counts ("ANTICOAG\tNone")
-_MARK = re.compile(r"(?<=[A-Za-z)])[:|\t]|(?<=[A-Za-z)] )[:|]")
+# a header ends with a word, not "10:30"; after a tab or a spaced dash only a name counts
+# ("INDICATION\tLow back pain", "... Indication - Low back pain")
+_MARK = re.compile(r"(?<=[A-Za-z)])[:|\t]|(?<=[A-Za-z)] )[:|]|(?<=[A-Za-z)] )-(?=[ \t])")
 # a run of words in capitals, whole (not the tail of a longer run), and what may follow a header
 _CAPITALS_RUN = re.compile(r"(?<![A-Za-z0-9/&'-])[A-Z][A-Z/&'-]*(?:[ \t]+[A-Z][A-Z/&'-]*)*(?![A-Za-z0-9/&'-])")
 _COLON_NEXT = re.compile(r"[ \t]*[:|]")

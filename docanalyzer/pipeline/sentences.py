@@ -25,7 +25,10 @@ _AFTER_FULL_STOP = re.compile(r"(?<=[.?!])[ \t]+(?=[A-Z0-9]|[^\w\s])")
 _BEFORE_LOWER = re.compile(r"[.?!][ \t]+(?=[a-z])")
 # A bullet inside a line ("... Clear CSF returned * Contrast agent: ___ * AP views ..."), as lists
 # flattened to one line carry them, starts a sentence.
-_INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+(?:[*\u2022\u25cf\u25aa]|-(?=[ \t]+[A-Z][a-z]))[ \t]+(?=\S)")
+_INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+[*\u2022\u25cf\u25aa][ \t]+(?=\S)")
+# so does a dash before a capitalized word ("- Immediate CT", "- CT lumbar spine"), in a note
+# that uses both cases; a word in capitals alone is a title's qualifier ("Myelogram - ABORTED")
+_INLINE_DASH = re.compile(r"(?<=\S)[ \t]+-[ \t]+(?=[A-Z][a-z]|[A-Z]{2,}[A-Z0-9]*[ \t]+[a-z])")
 # A capitalized field label inside a line ("... NOTE -- LUMBAR Date of service: ____ Referring
 # service: ..."), as forms flattened to one line carry them, starts a sentence, so a blank field's
 # scope stops at its own label (notes using both letter cases only: in one-case text any word looks
@@ -50,6 +53,7 @@ def sentence_start_chars(text: str) -> list[int]:
     one_case = not any(c.islower() for c in text) or not any(c.isupper() for c in text)
     long_line = 40 if one_case else 50  # the length of a line that was wrapped at a fixed width
     if not one_case:
+        starts += [m.end() for m in _INLINE_DASH.finditer(text)]
         # (a label of several words in capitals is the sectionizer's to find: in "... WITH MR
         # MYELOGRAPHY CLINICAL HISTORY:" the four words in capitals before the colon are not all label)
         starts += [m.start() for m in _FIELD_IN_LINE.finditer(text)
