@@ -18,6 +18,7 @@ from docanalyzer.component import DocAnalyzerComponent
 from docanalyzer.diagnosis.review import DxSettings, review_without_note
 from docanalyzer.errors import ErrorCode
 from docanalyzer.expansion import expand, map_back
+from docanalyzer.heap import keep_for_process
 from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
@@ -58,6 +59,7 @@ class Analyzer:
         self._checklist_ref = str(checklist)
         self.dx = DxSettings.load(always=diagnoses, coverage=coverage)
         self._dx_options = {"diagnoses": diagnoses, "coverage": str(coverage) if coverage else None}
+        keep_for_process()  # (the pipeline lives as long as the process: see heap.py)
 
     def _checklist(self, ref: str | Path | None) -> ChecklistSpec | None:
         """None means: choose per note (auto)."""
