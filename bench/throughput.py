@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import resource
 import subprocess
 import sys
@@ -106,11 +107,20 @@ def _child(name: str, texts: list[str], kwargs: dict, queue: mp.Queue) -> None:
     run = PHASES[name](texts, **kwargs)
     run_small = PHASES[name](texts[:5], **kwargs)
     run_small()  # warm up caches and lazy imports outside the timed run
+    before = os.times()
     start = time.perf_counter()
     run()
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put({"seconds": seconds, "peak_rss_mb": round(peak_mb, 1)})
+    queue.put({"seconds": seconds, "peak_rss_mb": round(peak_mb, 1), "cpu_seconds": _cpu_since(before)})
+
+
+def _cpu_since(before: os.times_result) -> float:
+    """CPU seconds of this process and of its ended children (the workers) since ``before``: unlike the
+    wall time, barely moved by another program taking a core of this shared machine."""
+    now = os.times()
+    return (now.user - before.user + now.system - before.system + now.children_user - before.children_user
+            + now.children_system - before.children_system)
 
 
 REPEAT = 1  # (set by --repeat: each phase runs that many times, in fresh processes, and the fastest counts)
@@ -120,7 +130,8 @@ def measure(name: str, texts: list[str], **kwargs) -> dict:
     """One phase in its own process, REPEAT times: the fastest run (this shared machine's speed drifts,
     and a drift only ever makes a run slower), with the highest peak RSS."""
     runs = [_measure_once(name, texts, kwargs) for _ in range(REPEAT)]
-    result = {"seconds": min(r["seconds"] for r in runs), "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+    result = {"seconds": min(r["seconds"] for r in runs), "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+              "cpu_seconds": round(min(r["cpu_seconds"] for r in runs), 2)}
     chars = sum(len(t) for t in texts)
     result.update(notes=len(texts), notes_per_s=round(len(texts) / result["seconds"], 1),
                   kb_per_s=round(chars / 1024 / result["seconds"], 1), seconds=round(result["seconds"], 2))
@@ -245,9 +256,11 @@ def main() -> int:
     batch = myelo * 3
     one, two = measure("docanalyzer", batch), measure("docanalyzer", batch, workers=2)
     results["workers"] = {"notes": len(batch), "one": one, "two": two,
-                          "speedup": round(two["notes_per_s"] / one["notes_per_s"], 2)}
+                          "speedup": round(two["notes_per_s"] / one["notes_per_s"], 2),
+                          "cpu_overhead": round(two["cpu_seconds"] / one["cpu_seconds"], 2)}
     print(f"\n2 workers on {len(batch)} myelography notes: {two['notes_per_s']} notes/s = "
-          f"{results['workers']['speedup']}x one process ({one['notes_per_s']} notes/s)")
+          f"{results['workers']['speedup']}x one process ({one['notes_per_s']} notes/s); CPU {two['cpu_seconds']} s "
+          f"(parent and workers) vs {one['cpu_seconds']} s = {results['workers']['cpu_overhead']}x")
     results["startup_seconds"] = startup()
     print(f"start-up (whole process, one tiny note): {results['startup_seconds']}")
     results["same_answers"] = same_answers(mts)

@@ -16,7 +16,10 @@ def __getattr__(name: str) -> object:
     """``Analyzer``, ``analyze`` and ``Report`` load spaCy and pydantic models on first use, so
     ``import docanalyzer`` (and the command line's own start-up checks) stay light."""
     if name in ("Analyzer", "analyze"):
-        from docanalyzer import analyzer
+        from docanalyzer.heap import long_lived
+
+        with long_lived("modules"):  # (spaCy, medspaCy, the rules' models: loaded for the process)
+            from docanalyzer import analyzer
 
         return getattr(analyzer, name)
     if name == "Report":

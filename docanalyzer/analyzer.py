@@ -18,6 +18,7 @@ from docanalyzer.component import DocAnalyzerComponent
 from docanalyzer.diagnosis.review import DxSettings, review_without_note
 from docanalyzer.errors import ErrorCode
 from docanalyzer.expansion import expand, map_back
+from docanalyzer.heap import long_lived
 from docanalyzer.inputs import MAX_CHARS, NoteInput, without_surrogates
 from docanalyzer.normalize import normalize
 from docanalyzer.pipeline.fast_matching import TEXT_KEY
@@ -44,20 +45,21 @@ class Analyzer:
         myelogram, intrathecal or contrast cue at all (slower; see patterns/screening.json).
         ``diagnoses=True`` reviews ICD-10-CM diagnoses on every note (else only on notes with billed
         diagnoses); ``coverage`` is a covered-diagnosis list file (default: the illustrative one)."""
-        self.auto = str(checklist) == "auto"
-        self.checklist: ChecklistSpec = load_checklist("62304" if self.auto else checklist)
-        self.max_chars = max_chars
-        self.screen = screen
-        self.claim_type: ClaimType = claim_type  # a note's own claim type (a JSONL field) wins
-        self.nlp = blank_export_aware()
-        self.nlp.max_length = max_chars + 1
-        self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
-        # (same tokens, see pipeline/tokenizer_cache.py; set after the build, whose rule phrases need no warming)
-        self.nlp.tokenizer = WarmTokenizer(self.nlp.tokenizer)
-        self._checklists: dict[str, ChecklistSpec] = {str(checklist): self.checklist}
-        self._checklist_ref = str(checklist)
-        self.dx = DxSettings.load(always=diagnoses, coverage=coverage)
-        self._dx_options = {"diagnoses": diagnoses, "coverage": str(coverage) if coverage else None}
+        with long_lived("pipeline"):  # (built once, it lives as long as the process: see heap.py)
+            self.auto = str(checklist) == "auto"
+            self.checklist: ChecklistSpec = load_checklist("62304" if self.auto else checklist)
+            self.max_chars = max_chars
+            self.screen = screen
+            self.claim_type: ClaimType = claim_type  # a note's own claim type (a JSONL field) wins
+            self.nlp = blank_export_aware()
+            self.nlp.max_length = max_chars + 1
+            self.component = DocAnalyzerComponent(self.nlp, "docanalyzer", checklist=str(checklist))
+            # (same tokens, see pipeline/tokenizer_cache.py; set after the build, whose rule phrases need no warming)
+            self.nlp.tokenizer = WarmTokenizer(self.nlp.tokenizer)
+            self._checklists: dict[str, ChecklistSpec] = {str(checklist): self.checklist}
+            self._checklist_ref = str(checklist)
+            self.dx = DxSettings.load(always=diagnoses, coverage=coverage)
+            self._dx_options = {"diagnoses": diagnoses, "coverage": str(coverage) if coverage else None}
 
     def _checklist(self, ref: str | Path | None) -> ChecklistSpec | None:
         """None means: choose per note (auto)."""

@@ -167,7 +167,10 @@ def analyze(
 
 def _analyzer(checklist: str, screen: bool, claim_type: str, *, diagnoses: bool = False,
               coverage: Path | None = None):
-    from docanalyzer.analyzer import Analyzer
+    from docanalyzer.heap import long_lived
+
+    with long_lived("modules"):  # (spaCy, medspaCy, the rules' models: loaded for the process, see heap.py)
+        from docanalyzer.analyzer import Analyzer
 
     try:
         return Analyzer(checklist, screen=screen, claim_type=claim_type, diagnoses=diagnoses, coverage=coverage)

@@ -27,6 +27,7 @@ from itertools import islice
 from pathlib import Path
 
 from docanalyzer.errors import ErrorCode
+from docanalyzer.heap import frozen_heap
 from docanalyzer.inputs import NoteInput
 from docanalyzer.interrupts import deferred, stop_if_asked
 from docanalyzer.report import InputInfo, Report
@@ -175,8 +176,16 @@ def analyze_parallel(
     numbered = enumerate(items, start=1)
     if analyzer_class is None and analyzer is not None:
         analyzer_class = type(analyzer)
-    pool = _Workers(workers, (str(checklist), billed_code, screen, inherited, claim_type, os.getpid(),
-                              analyzer_class, billed_dx, analyzer_options))
+    with frozen_heap():  # (the workers, forked from here, do not walk or copy the heap they inherit)
+        yield from _run(numbered, workers, chunksize, str(checklist), billed_code, claim_type,
+                        (str(checklist), billed_code, screen, inherited, claim_type, os.getpid(), analyzer_class,
+                         billed_dx, analyzer_options))
+
+
+def _run(numbered: Iterator[Item], workers: int, chunksize: int, checklist: str, billed_code: str | None,
+         claim_type: str, setup: tuple) -> Iterator[Report]:
+    """The pool's loop: a bounded window of chunks in flight, results in submission order."""
+    pool = _Workers(workers, setup)
     in_flight: deque[tuple[list[Item], Future]] = deque()
     window = workers * 8  # chunks in flight at most: the input is read as the results go out
     finished = False
@@ -193,7 +202,7 @@ def analyze_parallel(
                 except BrokenProcessPool:
                     stop_if_asked()  # (a SIGTERM to the whole group ends the workers too: not a crash)
                     pool.rebuild()
-                    yield from _rerun_alone(pool, chunk, str(checklist), billed_code, claim_type)
+                    yield from _rerun_alone(pool, chunk, checklist, billed_code, claim_type)
                     in_flight = deque((waiting, pool.submit(waiting)) for waiting, _ in in_flight)
                     continue
                 yield from _reports(payload)
