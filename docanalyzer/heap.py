@@ -14,10 +14,18 @@ the collector's sight: CPython's documented recipe for long-lived objects and pr
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 _KEPT: set[str] = set()  # what docanalyzer has frozen in this process ("modules", "pipeline")
+OPT_OUT = "DOCANALYZER_GC_FREEZE"
+"""Set to ``0`` in a host program that must keep every object it made before docanalyzer's first use
+collectable as cyclic garbage: docanalyzer then never freezes the heap (start-up is slower)."""
+
+
+def _allowed() -> bool:
+    return os.environ.get(OPT_OUT, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def keep_for_process(what: str) -> None:
@@ -25,7 +33,7 @@ def keep_for_process(what: str) -> None:
     the first pipeline is built (a second analyzer in the same process is collected as usual). A host
     program that froze the heap itself keeps its own freeze. What is frozen is never collected as
     cyclic garbage: modules, the pipeline, and whatever the host made before them."""
-    if what in _KEPT or (gc.get_freeze_count() and not _KEPT):
+    if what in _KEPT or (gc.get_freeze_count() and not _KEPT) or not _allowed():
         return
     gc.freeze()
     _KEPT.add(what)
@@ -51,7 +59,7 @@ def long_lived(what: str) -> Iterator[None]:
 def frozen_heap() -> Iterator[None]:
     """Freeze the heap for the duration of the block (workers are forked inside it), unless it is
     frozen already; nothing is collected less than before, only later: unfrozen when the block ends."""
-    if gc.get_freeze_count():
+    if gc.get_freeze_count() or not _allowed():
         yield
         return
     gc.freeze()

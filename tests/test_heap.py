@@ -3,13 +3,15 @@ freezes at most once per reason. Each case runs in its own interpreter (a freeze
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 
 
-def _run(code: str) -> None:
-    subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=True, timeout=120)
+def _run(code: str, **env: str) -> None:
+    subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=True, timeout=120,
+                   env={**os.environ, **env})
 
 
 def test_collector_left_as_it_was_and_frozen_once():
@@ -50,3 +52,15 @@ def test_analyzer_import_and_build_leave_the_collector_enabled():
         Analyzer().analyze("LUMBAR MYELOGRAM. 15 mL Omnipaque 180.")
         assert gc.isenabled() and gc.get_freeze_count() > 0
     """)
+
+
+def test_a_host_can_opt_out_of_the_freeze():
+    _run("""
+        import gc
+        from docanalyzer import Analyzer
+        from docanalyzer.heap import frozen_heap
+        Analyzer().analyze("LUMBAR MYELOGRAM. 15 mL Omnipaque 180.")
+        with frozen_heap():
+            assert gc.get_freeze_count() == 0
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+    """, DOCANALYZER_GC_FREEZE="0")
