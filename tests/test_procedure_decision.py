@@ -258,3 +258,29 @@ def test_digital_subtraction_runs_are_myelographic_images(analyzer: Analyzer) ->
             "FINDINGS: Early venous opacification at right T10 consistent with a CSF-venous fistula.\n"
             "IMPRESSION: Right T10 CSF-venous fistula.\n")
     assert run(analyzer, text).procedure_status == "performed"
+
+
+def test_a_ct_read_after_a_myelogram_reported_separately_does_not_report_the_myelogram(analyzer: Analyzer) -> None:
+    """A CT read after someone else's myelogram, which has its own report, is no myelogram done in
+    this note; the injecting radiologist's own note (the needle entering) is at least injection-only."""
+    ct_only = ("Exam: CT LUMBAR SPINE WITH CONTRAST (POST-MYELOGRAM)\nHistory: leg pain. Myelogram performed this"
+               " afternoon by the on-site radiologist (separate report).\nTechnique: axial CT after intrathecal"
+               " contrast administration.\nFindings: severe L4-5 central canal stenosis.\nImpression: severe L4-5"
+               " stenosis.\n")
+    report = run(analyzer, ct_only)
+    assert report.procedure_status in ("uncertain", "not_documented"), report.procedure_decision
+    assert "reported_elsewhere" in {s.id for s in report.procedure_decision.signals}
+    own = ("MYELOGRAM INJECTION FOR CT\n22 g needle at L2-3 under fluoroscopy, CSF clear. 10 mL Omnipaque 300"
+           " injected intrathecally. To CT; see separate CT report.\n")
+    assert run(analyzer, own).procedure_status == "injection_only"
+
+
+@pytest.mark.parametrize("wording", [
+    "No conventional myelographic films were obtained. Patient taken directly to CT.",
+    "No myelographic or fluoroscopic images were saved; the patient was brought straight to CT.",
+])
+def test_no_conventional_films_then_ct_is_injection_only(analyzer: Analyzer, wording: str) -> None:
+    text = ("CT MYELOGRAM CERVICAL (LUMBAR INJECTION)\nConsent, time-out. 22 g needle into the thecal sac at L3/4"
+            " under fluoro, CSF clear. 10 mL Omnipaque 300 injected intrathecally. " + wording + "\n"
+            "FINDINGS: C6-7 severe right foraminal stenosis.\n")
+    assert run(analyzer, text).procedure_status == "injection_only"

@@ -68,6 +68,9 @@ class InlineHeaders:
         # a tab-delimited export ends its field names with a tab, "Header - text" with a spaced dash,
         # as line-start headers may: in running text only a name counts
         self.named_only_regex = re.compile(r"(?<![^\s|])(?:" + "|".join(named) + r")(?:\t|[ \t]+-)$", re.IGNORECASE)
+        catch_all = [p for p in parts if "(?-i:" in p]
+        self.catch_all_regex = (re.compile(r"(?<![^\s|])(?:" + "|".join(catch_all) + r")[ \t]*[:|]$", re.IGNORECASE)
+                                if catch_all else None)
         self.bare = re.compile("|".join(named), re.IGNORECASE)  # names without a colon
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
@@ -112,29 +115,55 @@ class InlineHeaders:
         wins, and it wins over a run of capitals ending at the same mark. A run of capitals with no
         name is tried from the nearest word: in "EXAMINATION: GUIDED LUMBAR PUNCTURE DATE: ..." (lines
         joined) the label is "DATE", not the title's words before it."""
-        words = list(_WORD_START.finditer(text, max(line_start, mark.start() - self.LOOK_BACK), mark.start()))
+        low = max(line_start, mark.start() - self.LOOK_BACK)
+        context = (text, line_start, mark, lower_note, mixed_case)
         if mark.group() in ("\t", "-"):
-            return self._first_header(text, line_start, mark, self.named_only_regex, words, lower_note, mixed_case)
-        named = self._first_header(text, line_start, mark, self.named_regex, words, lower_note, mixed_case)
-        if named is not None or regex is self.named_regex:
+            return self._farthest(context, self.named_only_regex, low)
+        named = self._farthest(context, self.named_regex, low)
+        if named is not None or regex is self.named_regex or self.catch_all_regex is None:
             return named
-        return self._first_header(text, line_start, mark, regex, words[::-1], lower_note, mixed_case)
-
-    def _first_header(
-        self, text: str, line_start: int, mark: re.Match[str], regex: re.Pattern[str], words: list[re.Match[str]],
-        lower_note: bool, mixed_case: bool,
-    ) -> tuple[str, int, int] | None:
-        for word in words:
-            start = word.start()
-            if not (text[start].isupper() or lower_note or _SENTENCE_END.match(text, max(start - 2, 0), start)):
-                continue
-            if mark.group().endswith("|") and not _field_start(text, line_start, start, mixed_case=mixed_case):
-                continue  # in a pipe-delimited export a header is a whole field ("|HPI|"), not its tail
-            match = regex.match(text, start, mark.end())
-            if match is not None and _inline_header_ok(text, line_start, start, lower_note=lower_note):
-                group = next(name for name, value in match.groupdict().items() if value is not None)
-                return self.categories[group], start, match.end()
+        last = mark.start() - 1
+        while last > low and text[last] in " \t":
+            last -= 1
+        if text[last] not in _CAPITALS_LABEL:
+            return None  # (a run of capitals ends in capitals)
+        for word in reversed(list(_WORD_START.finditer(text, low, mark.start()))):
+            match = self.catch_all_regex.match(text, word.start(), mark.end())
+            if match is not None and _may_start(context, word.start()):
+                return self._found(match, word.start())
         return None
+
+    def _farthest(self, context: tuple, regex: re.Pattern[str], low: int) -> tuple[str, int, int] | None:
+        """The farthest start of ``regex`` that ends at the mark and may start a header: one search
+        in C, again from the next character when a start may not begin a header."""
+        text, mark = context[0], context[2]
+        position = low
+        while position < mark.start():
+            match = regex.search(text, position, mark.end())
+            if match is None:
+                return None
+            if _may_start(context, match.start()):
+                return self._found(match, match.start())
+            position = match.start() + 1
+        return None
+
+    def _found(self, match: re.Match[str], start: int) -> tuple[str, int, int]:
+        group = next(name for name, value in match.groupdict().items() if value is not None)
+        return self.categories[group], start, match.end()
+
+
+def _may_start(context: tuple, start: int) -> bool:
+    """A header in running text may start at ``start``: with a capital letter, any word of a note in
+    lower case, or after a full stop; in a pipe export, a whole field ("|HPI|"), not its tail."""
+    text, line_start, mark, lower_note, mixed_case = context
+    if not (text[start].isupper() or lower_note or _SENTENCE_END.match(text, max(start - 2, 0), start)):
+        return False
+    if mark.group().endswith("|") and not _field_start(text, line_start, start, mixed_case=mixed_case):
+        return False
+    return _inline_header_ok(text, line_start, start, lower_note=lower_note)
+
+
+_CAPITALS_LABEL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/&()'-")
 
 
 # a header ends with a word, not "10:30"; after a tab or a spaced dash only a name counts
