@@ -226,7 +226,7 @@ def test_cli_command(analyzer, tmp_path: Path, monkeypatch) -> None:
 # --- the dev set (issue 11) --------------------------------------------------------------------
 
 
-INVARIANCE_FLOORS = {"dev": (0.985, 0.96), "heldout": (0.98, 0.925)}
+INVARIANCE_FLOORS = {"dev": (0.98, 0.955), "heldout": (0.98, 0.925)}
 """(overall, every rewrite) the analyzer keeps today (docs/accuracy.md); issue 11 asks 0.98 and 0.95:
 dev reaches both, held-out reaches the overall rate and every rewrite but one_paragraph (see the
 xfail below)."""

@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span
 from docanalyzer.normalize import INVISIBLE_IN_WORD
 from docanalyzer.pipeline.fast_matching import doc_text
 from docanalyzer.report import Evidence, MentionAssertion
+from docanalyzer.resolve.form_answers import ANSWERED_LABELS, answered, row_answer
 
 SPAN_GROUP = "docanalyzer_targets"
 
@@ -238,6 +239,9 @@ def build_view(doc: Doc, original: str | None = None) -> NoteView:
         rule = getattr(underscore, "target_rule", None)
         metadata = dict(rule.metadata or {}) if rule is not None else {}
         end = invisible_extent(text, span.start_char, span.end_char) if hidden else span.end_char
+        assertion = assertion_of(categories)
+        if span.label_ in ANSWERED_LABELS:
+            assertion = answered(assertion, categories, row_answer(analyzed, span.start_char, end), assertion_of)
         mentions.append(
             Mention(
                 label=span.label_,
@@ -246,7 +250,7 @@ def build_view(doc: Doc, original: str | None = None) -> NoteView:
                 text=text[span.start_char : end],
                 sentence=sentence,
                 section=section,
-                assertion=assertion_of(categories),
+                assertion=assertion,
                 categories=categories,
                 metadata=metadata,
             )
