@@ -284,3 +284,16 @@ def test_no_conventional_films_then_ct_is_injection_only(analyzer: Analyzer, wor
             " under fluoro, CSF clear. 10 mL Omnipaque 300 injected intrathecally. " + wording + "\n"
             "FINDINGS: C6-7 severe right foraminal stenosis.\n")
     assert run(analyzer, text).procedure_status == "injection_only"
+
+
+def test_a_form_body_of_unticked_options_or_a_signature_is_no_interpretation(analyzer: Analyzer) -> None:
+    """A findings field whose only words are the template's unticked options, or an empty impression
+    followed by the signature, reads nothing; a ticked puncture field is the thecal sac entered."""
+    form = ("LUMBAR MYELOGRAM\nPuncture: [X] lumbar, interspace L3-4    Needle: 22 g\n"
+            "Contrast: Omnipaque 180, 15 mL intrathecal\nViews: [X] AP [X] lateral lumbar spine\n\n"
+            "FINDINGS:   [ ] normal   [ ] stenosis   [ ] disc herniation   [ ] root compression\n\n"
+            "IMPRESSION: Electronically signed: R. Njoroge, MD\n")
+    report = run(analyzer, form)
+    assert report.procedure_status == "performed"
+    assert report.element("interpretation").status == "missing"
+    assert "thecal_entry" in {s.id for s in report.procedure_decision.signals}

@@ -151,7 +151,9 @@ def start_sentences_at_sections(doc: Doc) -> Doc:
     """A section header starts a sentence, also in running text ("... DOB: 07/30/1961 Reason for
     exam: ...", as notes flattened to one paragraph carry them), so ConText scopes stop there.
     Set in one array operation: spaCy checks the whole doc on every single ``is_sent_start`` set."""
-    heads = [s.title_span[0] for s in getattr(doc._, "sections", None) or [] if 0 < s.title_span[0] < len(doc)]
+    # (a section with no header of its own, one going on after a field, starts no sentence)
+    heads = [s.title_span[0] for s in getattr(doc._, "sections", None) or []
+             if 0 < s.title_span[0] < min(s.title_span[1], len(doc))]
     if heads:
         flags = doc.to_array([SENT_START]).reshape(-1).astype(numpy.int64)
         flags[heads] = 1

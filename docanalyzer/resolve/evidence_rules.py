@@ -22,6 +22,12 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z]{2,}")
+# an option of a template left unticked ("[ ] normal   [ ] stenosis"): the form's words, not a reading
+_UNTICKED_OPTION = re.compile(r"[\[(][ \t]*[\])][ \t]*[A-Za-z][A-Za-z/ -]{0,30}?(?=[ \t]*[\[(]|[ \t]{2,}|\n|$)")
+# a signature after the body: the reader's name, not the reading
+_SIGNATURE = re.compile(
+    r"\b(?:electronically signed|e-signed|signed(?: by)?:|dictated by|transcribed by|/es/|reviewed and signed)",
+    re.IGNORECASE)
 
 
 ASSERTION_REASON = {
@@ -88,8 +94,12 @@ def _first_paragraph(body: str) -> str:
 
 
 def _says_something(view: NoteView, section: SectionSpan, body: str) -> bool:
-    """Two words that are no filler ("pending", "see separate report"), or a finding stated ("L4-5 stenosis")."""
-    if len(_WORD.findall(_FILLER.sub(" ", _first_paragraph(body)))) >= 2:
+    """Two words that are no filler ("pending", "see separate report", a template's unticked options,
+    a signature), or a finding stated ("L4-5 stenosis")."""
+    said = _first_paragraph(body)
+    signature = _SIGNATURE.search(said)
+    said = said[: signature.start()] if signature else said
+    if len(_WORD.findall(_FILLER.sub(" ", _UNTICKED_OPTION.sub(" ", said)))) >= 2:
         return True
     return any(m.label == "FINDING" and m.assertion in {"affirmed", "negated", "possible"}
                for m in view.mentions_between(section.body_start, section.end))
