@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from docanalyzer.letter_case import has_lower, has_upper
+
 # Line breaks that are not "\n": lone CR, CR of CRLF (becomes a space), form feed, Unicode separators.
 _CRLF = re.compile(r"\r(?=\n)")
 _OTHER_BREAKS = re.compile(r"[\r\f\v\u2028\u2029\x85]")
@@ -52,7 +54,7 @@ _SPOKEN_BREAK = re.compile(r"new line|next line|new paragraph", re.IGNORECASE)
 
 def _spoken_punctuation(text: str) -> str:
     # a note all in capitals says "PERIOD" as the same word; in mixed case, "Period" is another word
-    capitals = not any(c.islower() for c in text)
+    capitals = not has_lower(text)
     probe = text.lower() if capitals else text
     if not (any(word in probe for word in _SPOKEN_WORDS) or _SPOKEN_BREAK.search(text)):
         return text
@@ -125,8 +127,10 @@ def normalize(text: str) -> str:
     text = _unbox(text)
     if "_" in text:  # (the look-behind first makes the scan slow: most notes have no underscore)
         text = _FIELD_UNDERSCORE.sub(" ", text)
-    if not any(c.islower() for c in text):
+    if not has_lower(text):
         wrapped = _WRAPPED_CAPITALS
+    elif has_upper(text):
+        wrapped = _WRAPPED
     else:
-        wrapped = _WRAPPED if any(c.isupper() for c in text) else _WRAPPED_LOWER
+        wrapped = _WRAPPED_LOWER
     return wrapped.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)

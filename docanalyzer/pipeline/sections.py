@@ -25,6 +25,7 @@ from medspacy.section_detection.section import Section
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Span
 
+from docanalyzer.letter_case import has_lower, has_upper
 from docanalyzer.pipeline.context import refuse_unsupported
 from docanalyzer.pipeline.fast_matching import doc_text
 
@@ -77,8 +78,8 @@ class InlineHeaders:
         """(category, start, end) of each header in running text, in order."""
         found: list[tuple[str, int, int]] = []
         # in a note all in lower case no header can start with a capital: any word may start one
-        lower_note = not any(c.isupper() for c in text)
-        mixed_case = not lower_note and any(c.islower() for c in text)
+        lower_note = not has_upper(text)
+        mixed_case = not lower_note and has_lower(text)
         regex = self.regex if mixed_case else self.named_regex
         for mark in _MARK.finditer(text):
             if mark.group() == "-" and not mixed_case:
@@ -220,7 +221,7 @@ def _field_in_capitals(doc: Doc, text: str, rule: SectionRule, end: int) -> bool
 
 
 def _mixed_case(text: str) -> bool:
-    return any(c.islower() for c in text) and any(c.isupper() for c in text)
+    return has_lower(text) and has_upper(text)
 
 
 def _capitals(span: Span) -> bool:

@@ -16,6 +16,7 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from docanalyzer.letter_case import has_lower, has_upper
 from docanalyzer.pipeline.fast_matching import doc_text
 
 _LINE_BREAK = re.compile(r"\n[ \t\n]*(?=\S)")
@@ -50,7 +51,7 @@ def sentence_start_chars(text: str) -> list[int]:
     starts += [m.end() for m in _BEFORE_LOWER.finditer(text) if _ends_sentence(_word_before(text, m.start()))]
     starts += [m.end() for m in _INLINE_BULLET.finditer(text)]
     # In a note all in capitals or all in lower case, the case of a line's first letter says nothing.
-    one_case = not any(c.islower() for c in text) or not any(c.isupper() for c in text)
+    one_case = not has_lower(text) or not has_upper(text)
     long_line = 40 if one_case else 50  # the length of a line that was wrapped at a fixed width
     if not one_case:
         starts += [m.end() for m in _INLINE_DASH.finditer(text)]
