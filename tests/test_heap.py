@@ -22,8 +22,10 @@ def test_collector_left_as_it_was_and_frozen_once():
             assert not gc.isenabled()
         assert gc.isenabled() and gc.get_freeze_count() > 0
         frozen = gc.get_freeze_count()
+        made_later = [[] for _ in range(1000)]
         keep_for_process("modules")  # (already kept: nothing more is frozen)
-        assert gc.get_freeze_count() == frozen
+        # (a frozen object freed by its last reference leaves the count: it may fall, never grow)
+        assert gc.get_freeze_count() <= frozen
         gc.disable()
         with long_lived("pipeline"):
             kept = [[] for _ in range(1000)]
@@ -37,10 +39,12 @@ def test_host_freeze_is_the_hosts():
         gc.freeze()
         frozen = gc.get_freeze_count()
         from docanalyzer.heap import frozen_heap, keep_for_process
+        made_after = [[] for _ in range(1000)]  # (frozen by docanalyzer, they would raise the count)
         keep_for_process("pipeline")
         with frozen_heap():
-            pass
-        assert gc.get_freeze_count() == frozen  # neither added to nor undone
+            assert 0 < gc.get_freeze_count() <= frozen
+        # neither added to nor undone (a frozen object freed by its last reference leaves the count)
+        assert 0 < gc.get_freeze_count() <= frozen
     """)
 
 
