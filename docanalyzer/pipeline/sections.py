@@ -103,8 +103,7 @@ class InlineHeaders:
                 continue
             match = self.bare.fullmatch(run.group())
             if match is not None:
-                group = next(name for name, value in match.groupdict().items() if value is not None)
-                found.append((self.categories[group], run.start(), run.end()))
+                found.append((self._category(match), run.start(), run.end()))
         return found
 
     def _header_before(
@@ -149,8 +148,11 @@ class InlineHeaders:
         return None
 
     def _found(self, match: re.Match[str], start: int) -> tuple[str, int, int]:
-        group = next(name for name, value in match.groupdict().items() if value is not None)
-        return self.categories[group], start, match.end()
+        return self._category(match), start, match.end()
+
+    def _category(self, match: re.Match[str]) -> str:
+        """The section category of the rule whose names matched (one named group per rule)."""
+        return self.categories[next(name for name, value in match.groupdict().items() if value is not None)]
 
 
 def _may_start(context: tuple, start: int) -> bool:

@@ -51,7 +51,7 @@ _VALUE = re.compile(
 # a grid's heading: its answer words side by side ("YES    NO    N/A")
 _ANSWERS = r"(?:yes|no|n/a|unk(?:nown)?)"
 _HEADING = re.compile(r"(?i)(?<![A-Za-z/\]])" + _ANSWERS + r"(?:\s+" + _ANSWERS + r")+(?![A-Za-z/])")
-_HEADING_WORD = re.compile(r"(?i)yes|no|n/a|unk(?:nown)?")
+_HEADING_WORD = re.compile("(?i)" + _ANSWERS)
 _WORDS = {"yes": "yes", "y": "yes", "no": "no", "n": "no", "none": "no", "negative": "no", "denies": "no",
           "denied": "no"}
 _HEADING_LOOK_BACK = 2000  # characters: a grid's rows follow its heading
@@ -118,13 +118,13 @@ def _ticked(text: str, start: int, limit: int) -> Answer | None:
     return _WORDS[one["word"].lower()] if one else None
 
 
-def _grid(text: str, row_start: int, start: int, limit: int) -> Answer | None:
-    """Boxes after the label, read against the nearest heading of answer words before the row: the
-    first checked box answers with the heading's word in the same place."""
+def _grid(text: str, label_start: int, start: int, limit: int) -> Answer | None:
+    """Boxes after the label, read against the nearest heading of answer words before the label:
+    the first checked box answers with the heading's word in the same place."""
     boxes = _BOXES.match(text, start, limit)
     if boxes is None:
         return None
-    heading = _nearest_heading(text, row_start)
+    heading = _nearest_heading(text, label_start)
     if not heading:
         return None
     marks = [bool(m["mark"]) for m in _ONE_BOX.finditer(text, boxes.start(), boxes.end())]
@@ -135,10 +135,10 @@ def _grid(text: str, row_start: int, start: int, limit: int) -> Answer | None:
     return {"yes": "yes", "no": "no"}.get(heading[marks.index(True)], "blank")
 
 
-def _nearest_heading(text: str, row_start: int) -> list[str]:
-    """The answer words of the last heading before the row ("YES NO N/A" -> ["yes", "no", "n/a"])."""
+def _nearest_heading(text: str, before: int) -> list[str]:
+    """The answer words of the last heading before ``before`` ("YES NO N/A" -> ["yes", "no", "n/a"])."""
     last = None
-    for heading in _HEADING.finditer(text, max(0, row_start - _HEADING_LOOK_BACK), row_start):
+    for heading in _HEADING.finditer(text, max(0, before - _HEADING_LOOK_BACK), before):
         last = heading
     return [word.lower() for word in _HEADING_WORD.findall(last.group())] if last else []
 
