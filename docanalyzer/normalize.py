@@ -23,8 +23,8 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 # (trailing spaces, or the CR of a CRLF, before the break do not matter), unless that line starts
 # with a field label ("exam: ...", as notes written all in lower case have them, or a tab export's
 # "exam<TAB>..."). A bullet put before the wrapped part ("... without\n- meaningful relief", as list
-# templates do to every line) goes too,
-# in a note that uses both cases (in one all in lower case, every list item starts in lower case).
+# templates do to every line) goes too, in a note that uses both cases (in one all in lower case,
+# every list item starts in lower case).
 # (a line starts at its start, or after the bullet of a list line that the join before consumed)
 _LONG_OPEN_LINE = r"(?m)(?:^|(?<=\n- )|(?<=\n\* )|(?<=\n\u2022 ))([^\n]{40,}[^\n.:;?!\s])"
 _GOES_ON_LOWER = r"(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}[:|\t])"

@@ -65,7 +65,7 @@ def sentence_start_chars(text: str) -> list[int]:
 
 
 def _words_in_capitals(label: str) -> bool:
-    return not any(c.islower() for c in label) and len(label.split()) > 1
+    return not has_lower(label) and len(label.split()) > 1
 
 
 def _wrapped_line(text: str, match: re.Match[str], long_line: int, one_case: bool) -> bool:
