@@ -47,6 +47,9 @@ def category_at(analyzer: Analyzer, text: str, phrase: str) -> str | None:
     # a title line joined to the header after it: the named header wins over the run of capitals
     ("EXAMINATION: MRI LUMBAR SPINE WITH MR MYELOGRAPHY CLINICAL HISTORY: 43M, leg pain", "MR MYELOGRAPHY", "title"),
     ("EXAMINATION: MRI LUMBAR SPINE WITH MR MYELOGRAPHY CLINICAL HISTORY: 43M, leg pain", "43M", "indication"),
+    # a letterhead joined to the header below it: a run of capitals that ends in a name is that header
+    ("LAKESHORE COMMUNITY HOSPITAL - RADIOLOGY PROCEDURE: Intrathecal contrast injection", "Intrathecal", "title"),
+    ("PRINCIPAL DIAGNOSIS: lumbar stenosis", "lumbar stenosis", "other"),
     # a label in capitals with no name is the nearest word, not the title's words before it
     ("EXAMINATION: FLUOROSCOPIC LUMBAR PUNCTURE WITH OPENING PRESSURE DATE: 10/29/2025", "OPENING", "title"),
     # a tab export's field, joined into running text
@@ -113,6 +116,16 @@ def test_in_a_note_flattened_to_one_line_each_header_starts_its_own_section(anal
             " under fluoroscopy.")
     assert category_at(analyzer, text, "Consent signed") == "title"
     assert category_at(analyzer, text, "LP at L2-3") not in ("indication", "comparison")
+
+
+def test_a_header_in_capitals_without_colon_is_not_a_field_inside_the_section_before(analyzer: Analyzer) -> None:
+    """A consent paragraph, then a procedure header that stood alone on its line: once the note is one
+    paragraph, the text after the header is the procedure's, not more of the consent."""
+    text = ("LUMBAR MYELOGRAM CLINICAL INFORMATION Leg pain. CONSENT Written informed consent obtained after "
+            "discussion of risks. PROCEDURE Prone position. "
+            "Sterile prep. Fluoroscopic localization of the L2-3 interspace. FINDINGS Normal conus.")
+    assert category_at(analyzer, text, "Written informed") == "consent"
+    assert category_at(analyzer, text, "Fluoroscopic localization") != "consent"
 
 
 def test_an_impression_put_first_ends_at_its_blank_line(analyzer: Analyzer) -> None:

@@ -103,7 +103,7 @@ class InlineHeaders:
                 continue
             match = self.bare.fullmatch(run.group())
             if match is not None:
-                found.append((self._category(match), run.start(), run.end()))
+                found.append((self.category_of(match), run.start(), run.end()))
         return found
 
     def _header_before(
@@ -148,9 +148,9 @@ class InlineHeaders:
         return None
 
     def _found(self, match: re.Match[str], start: int) -> tuple[str, int, int]:
-        return self._category(match), start, match.end()
+        return self.category_of(match), start, match.end()
 
-    def _category(self, match: re.Match[str]) -> str:
+    def category_of(self, match: re.Match[str]) -> str:
         """The section category of the rule whose names matched (one named group per rule)."""
         return self.categories[next(name for name, value in match.groupdict().items() if value is not None)]
 
@@ -319,12 +319,32 @@ class LeanSectionizer(Sectionizer):
         if not _mixed_case(text):
             found = [m for m in found if not _field_in_capitals(doc, text, m[0], m[2])]
         finder: InlineHeaders | None = getattr(self, "inline_headers", None)
+        if finder is not None:
+            found = [self._named_tail(doc, text, finder, rules, match) for match in found]
         for category, start, end in finder.find(text) if finder else ():
             span = doc.char_span(start, end, alignment_mode="expand")
             if span is not None and len(span):
                 found.append((rules[category], span.start, span.end))
         found = [(rule, _first_word(doc, start, end), end) for rule, start, end in found]
         return _drop_overlaps(sorted(found, key=lambda m: (m[1], m[2])))
+
+    @staticmethod
+    def _named_tail(doc: Doc, text: str, finder: InlineHeaders, rules: dict[str, SectionRule],
+                    match: tuple[SectionRule, int, int]) -> tuple[SectionRule, int, int]:
+        """A run of capitals that ends in a header's name is that header: "LAKESHORE HOSPITAL -
+        RADIOLOGY PROCEDURE:" (a letterhead joined to the line below it) starts the procedure's
+        title at "PROCEDURE", as the two lines did."""
+        rule, start, end = match
+        if "(?-i:" not in str(rule.pattern):
+            return match
+        start_char, end_char = doc[start].idx + 1, doc[end - 1].idx + len(doc[end - 1])
+        named = finder.named_regex.search(text, start_char, end_char)
+        if named is None or not _inline_header_ok(text, _line_start(text, named.start()), named.start()):
+            return match  # ("PRINCIPAL DIAGNOSIS:" is one label, as "principal diagnosis:" is in lower case)
+        span = doc.char_span(named.start(), end_char, alignment_mode="expand")
+        if span is None or not len(span):
+            return match
+        return rules[finder.category_of(named)], span.start, span.end
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
@@ -342,24 +362,25 @@ class LeanSectionizer(Sectionizer):
             body_end = min(end + scope, limit) if scope is not None else limit
             body_end = self._clinical_end(doc, text, token_starts, rule.category, start, end, body_end)
             # (read before this section is appended: the one it may interrupt is the last so far)
-            enclosing = self._enclosing(doc, text, sections, start, mixed_case) if body_end < limit else None
+            enclosing = self._enclosing(doc, text, sections, (start, end), mixed_case) if body_end < limit else None
             sections.append(Section(rule.category, start, end, end, body_end, None, rule))
             if body_end < limit:
                 sections.extend(self._after_closed(doc, text, token_starts, enclosing, body_end, limit))
         doc._.sections = sections
         return doc
 
-    def _enclosing(self, doc: Doc, text: str, sections: list[Section], start: int,
+    def _enclosing(self, doc: Doc, text: str, sections: list[Section], header: tuple[int, int],
                    mixed_case: bool) -> Section | None:
         """The section a field in running text interrupts ("HOSPITAL COURSE: ... Exam: 4/5 ... then
         more course"): the one running up to it, when that one is a block header (it starts its
         line, or is in capitals in a note that uses both cases) and this one is a field (in running
         text, and not in capitals). In a note flattened to one line in one case, every header starts
         a section of its own."""
+        start, end = header
         last = sections[-1] if sections else None
         if last is None or last.category is None or last.body_end != start:
             return None
-        if not _in_running_text(text, doc[start].idx) or (mixed_case and _capitals(doc[start:start + 3])):
+        if not _in_running_text(text, doc[start].idx) or (mixed_case and _capitals(doc[start:end])):
             return None
         if last.title_start == last.body_start:  # a section going on after a field: no header of its own
             return last
