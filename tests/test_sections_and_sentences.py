@@ -234,6 +234,14 @@ def test_a_dash_bullet_inside_a_line_starts_a_sentence(text: str, starts_at: lis
     assert all(text.index(word) in starts for word in starts_at)
 
 
+def test_a_field_label_in_capitals_joined_to_a_title_starts_at_its_own_word() -> None:
+    """A title joined to the field after it: the label is the run of capitals before the colon."""
+    text = "PROCEDURE: Intrathecal contrast injection for CT myelogram DATE: 03/24/2025 PATIENT: Doe, Jane     MRN: 1"
+    starts = sentence_start_chars(text)
+    assert text.index("DATE") in starts and text.index("MRN") in starts
+    assert text.index("CT myelogram") not in starts and text.index("Jane") not in starts
+
+
 @pytest.mark.parametrize("text", [
     "Stenosis at L4-5 - moderate.", "Omnipaque 180 - 15 mL injected.", "T5 - T9 filled.",
     "LUMBAR MYELOGRAM - ATTEMPTED, NOT COMPLETED", "Lumbar myelogram (planned) - ABORTED\n",

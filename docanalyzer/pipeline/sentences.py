@@ -57,11 +57,25 @@ def sentence_start_chars(text: str) -> list[int]:
         starts += [m.end() for m in _INLINE_DASH.finditer(text)]
         # (a label of several words in capitals is the sectionizer's to find: in "... WITH MR
         # MYELOGRAPHY CLINICAL HISTORY:" the four words in capitals before the colon are not all label)
-        starts += [m.start() for m in _FIELD_IN_LINE.finditer(text)
-                   if m.start() > 0 and text[m.start() - 1] in " \t" and not _words_in_capitals(m.group())]
+        labels = [(_label_start(m), m) for m in _FIELD_IN_LINE.finditer(text)
+                  if m.start() > 0 and text[m.start() - 1] in " \t"]
+        starts += [start for start, m in labels if not _words_in_capitals(text[start : m.end()])]
     starts += [match.end() for match in _LINE_BREAK.finditer(text)
                if not _wrapped_line(text, match, long_line, one_case)]
     return starts
+
+
+def _label_start(match: re.Match[str]) -> int:
+    """Where a field label starts. One that ends in a word in capitals is that run of capitals: in
+    "... injection for CT myelogram DATE: ..." (a title joined to the field after it) the label is
+    "DATE", not the title's tail."""
+    words = list(re.finditer(r"\S+", match.group()))
+    if has_lower(words[-1].group()):
+        return match.start()
+    first = len(words) - 1
+    while first > 0 and not has_lower(words[first - 1].group()):
+        first -= 1
+    return match.start() + words[first].start()
 
 
 def _words_in_capitals(label: str) -> bool:
