@@ -22,19 +22,20 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 # does not end a sentence or a field, and the next line goes on in lower case or with a number
 # (trailing spaces, or the CR of a CRLF, before the break do not matter), unless that line starts
 # with a field label ("exam: ...", as notes written all in lower case have them, or a tab export's
-# "exam<TAB>..."). A bullet put before the wrapped part ("... without\n- meaningful relief", as list
-# templates do to every line) goes too, in a note that uses both cases (in one all in lower case,
-# every list item starts in lower case).
+# "exam<TAB>...") or an export's row number. A bullet put before the wrapped part ("... without\n-
+# meaningful relief", as list templates do to every line) goes too, in a note that uses both cases
+# (in one all in lower case, every list item starts in lower case).
 # (a line starts at its start, or after the bullet of a list line that the join before consumed)
+_TABLE_ROW = r"(?!\d+(?:\t|[ \t]*\|))"  # an export's numbered row ("10<TAB>HX<TAB>...") is no wrapped text
 _LONG_OPEN_LINE = r"(?m)(?:^|(?<=\n- )|(?<=\n\* )|(?<=\n\u2022 ))([^\n]{40,}[^\n.:;?!\s])"
-_GOES_ON_LOWER = r"(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}[:|\t])"
+_GOES_ON_LOWER = r"(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}[:|\t])" + _TABLE_ROW
 _WRAPPED_LOWER = re.compile(_LONG_OPEN_LINE + r"([ \t]*\n)" + _GOES_ON_LOWER)
 _WRAPPED = re.compile(_LONG_OPEN_LINE + r"([ \t]*\n(?:[ \t]*[-*\u2022][ \t]+)?)" + _GOES_ON_LOWER)
 # In a note written all in capitals the case of the next line says nothing: a long line goes on
 # into the next unless that one starts a field or a list item.
 _WRAPPED_CAPITALS = re.compile(
     _LONG_OPEN_LINE + r"([ \t]*\n)"
-    r"(?=[A-Z0-9(])(?![A-Z][A-Z0-9 /&()'.-]{0,40}[:|\t])(?![-*\u2022]|\d{1,2}[.)]\s)"
+    r"(?=[A-Z0-9(])(?![A-Z][A-Z0-9 /&()'.-]{0,40}[:|\t])(?![-*\u2022]|\d{1,2}[.)]\s)" + _TABLE_ROW
 )
 
 

@@ -70,3 +70,32 @@ def test_ticked_rows_read_the_same_wrapped_or_joined(rewrite: str) -> None:
     text = REWRITES[rewrite](rows)
     assert answer_for(text, "spine surgery") == "no"
     assert answer_for(text, "MRI contraindication") == "yes"
+
+
+JOINED_ROWS = ("Response:  [ ] Adequate relief   [X] Inadequate / no relief PRIOR SPINE SURGERY:  [ ] Yes  [X] No "
+               "MRI_CONTRAINDICATION PRIOR_IMAGING\tNone")
+
+
+def test_a_label_stops_where_the_next_fields_header_starts() -> None:
+    """Rows joined into one line: the next row's label and answer are not this mention's."""
+    start = JOINED_ROWS.index("no relief")
+    end = start + len("no relief")
+    assert row_answer(JOINED_ROWS, start, end) == "no"  # (read through to the next row's boxes)
+    assert row_answer(JOINED_ROWS, start, end, JOINED_ROWS.index("PRIOR SPINE")) is None
+
+
+def test_a_field_name_followed_at_once_by_the_next_fields_is_blank() -> None:
+    start = JOINED_ROWS.index("MRI_CONTRAINDICATION")
+    end = start + len("MRI_CONTRAINDICATION")
+    assert row_answer(JOINED_ROWS, start, end, JOINED_ROWS.index("PRIOR_IMAGING")) == "blank"
+
+
+def test_the_analyzer_reads_a_joined_rows_own_answer(analyzer) -> None:
+    from docanalyzer.normalize import normalize
+    from docanalyzer.resolve.mentions import build_view
+
+    text = ("LUMBAR MYELOGRAM FORM CONSERVATIVE TREATMENT: [X] Physical therapy   [X] NSAIDs " + JOINED_ROWS)
+    doc = analyzer.nlp.make_doc(normalize(text))
+    analyzer.component.annotate(doc)
+    failure = [m for m in build_view(doc).mentions if m.label == "TX_FAILURE"]
+    assert failure and failure[0].assertion == "affirmed"

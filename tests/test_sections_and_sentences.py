@@ -255,3 +255,11 @@ def test_a_tab_export_field_in_capitals_is_not_read_as_a_wrapped_line() -> None:
     "COMPLICATIONS<TAB>NONE" starts one, as "COMPLICATIONS: NONE" does."""
     text = "IMAGES\tAP AND LATERAL SPOT FILMS OF THE LUMBAR SPINE, PRONE AND DECUBITUS\nCOMPLICATIONS\tNONE\n"
     assert "\n" in normalize(text).rstrip("\n")
+
+
+def test_an_exports_numbered_row_is_not_a_wrapped_line() -> None:
+    """A long row of a tab export, then the next numbered row: two rows, not one wrapped sentence."""
+    text = ("9\tHX\tConservative\tPT x12 visits, duloxetine 60, 2 caudal ESIs (2024) - no durable relief\n"
+            "10\tHX\tPrior spine surgery\tNo\n")
+    assert normalize(text) == text
+    assert normalize(text.lower()) == text.lower()

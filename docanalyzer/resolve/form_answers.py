@@ -55,19 +55,26 @@ _HEADING_WORD = re.compile("(?i)" + _ANSWERS)
 _WORDS = {"yes": "yes", "y": "yes", "no": "no", "n": "no", "none": "no", "negative": "no", "denies": "no",
           "denied": "no"}
 _HEADING_LOOK_BACK = 2000  # characters: a grid's rows follow its heading
+_FIELD_NAME = re.compile(r"[A-Z0-9]+(?:[_ ][A-Z0-9]+)*")  # an export's field name ("HX_PRIOR_SPINE_SURG")
 _ROW_REACH = 240  # characters after the mention: its row, wrapped once at most
 
 
-def row_answer(text: str, start: int, end: int) -> Answer | None:
+def row_answer(text: str, start: int, end: int, next_header: int | None = None) -> Answer | None:
     """The answer the form gives to the field whose label holds ``text[start:end]``, or None when
     the row gives none (prose, or a value that is not a plain yes/no). The label may go on past the
-    mention ("SPINE_SURG^Prior spine surgery||N"): each separator after it is tried in turn."""
+    mention ("SPINE_SURG^Prior spine surgery||N"): each separator after it is tried in turn, but the
+    label stops at ``next_header``, where the next field's own label starts (rows joined into one line)."""
     after_box = _words_after_a_box(text, start)
     limit = min(len(text), end + _ROW_REACH)
+    # (the label and its separator end before the next field's name: "relief 10<TAB>HX<TAB>..." is a
+    # comment, then a row number, not a label whose value is the next row)
+    label_limit = limit if next_header is None else min(limit, next_header - 1)
+    if label_limit < limit and not text[end:next_header].strip() and _FIELD_NAME.fullmatch(text[start:end]):
+        return "blank"  # a field name, then at once the next field's ("MRI_CONTRAINDICATION PRIOR_SURGERY|N")
     answer = _ticked(text, end, limit)
     position = end
     while answer is None:
-        label = _LABEL_REST.match(text, position, limit)
+        label = _LABEL_REST.match(text, position, label_limit)
         if label is None or label.end() == position:
             return None
         rest = label.end()

@@ -202,6 +202,14 @@ def _sections(doc: Doc) -> list[SectionSpan]:
     return out
 
 
+def _next_header(sections: list[SectionSpan], starts: list[int], position: int) -> int | None:
+    """Where the first section header after ``position`` starts (None: no header follows)."""
+    for section in sections[bisect.bisect_right(starts, position):]:
+        if section.start < section.body_start:
+            return section.start
+    return None
+
+
 def invisible_extent(text: str, start: int, end: int) -> int:
     """The end of a span of the normalized text in the original one: normalization took the invisible
     characters out of a word ("Omni\u200bpaque") and padded the word's end, so the original word is
@@ -241,7 +249,8 @@ def build_view(doc: Doc, original: str | None = None) -> NoteView:
         end = invisible_extent(text, span.start_char, span.end_char) if hidden else span.end_char
         assertion = assertion_of(categories)
         if span.label_ in ANSWERED_LABELS:
-            assertion = answered(assertion, categories, row_answer(analyzed, span.start_char, end), assertion_of)
+            row = row_answer(analyzed, span.start_char, end, _next_header(sections, section_starts, end))
+            assertion = answered(assertion, categories, row, assertion_of)
         mentions.append(
             Mention(
                 label=span.label_,
