@@ -263,3 +263,21 @@ def test_an_exports_numbered_row_is_not_a_wrapped_line() -> None:
             "10\tHX\tPrior spine surgery\tNo\n")
     assert normalize(text) == text
     assert normalize(text.lower()) == text.lower()
+
+
+RUN_ON = ("Informed consent obtained after discussion of risks benefits and alternatives Time out performed "
+          "Patient placed prone Lower back prepped with chlorhexidine and draped 22 gauge spinal needle placed "
+          "at L3-L4 under fluoroscopy Clear CSF returned 17 mL Omnipaque 180 injected intrathecally")
+
+
+def test_lines_without_full_stops_joined_into_one_paragraph_split_at_their_clauses() -> None:
+    starts = sentence_start_chars(RUN_ON)
+    for clause in ("Time out", "Patient placed", "Lower back"):
+        assert RUN_ON.index(clause) in starts
+
+
+def test_a_run_on_is_not_split_inside_a_name_or_in_a_note_with_line_breaks() -> None:
+    named = RUN_ON + " she had an attempted myelogram at Eastbrook Medical Center on 07/22 which was aborted"
+    assert named.index("Center on") not in sentence_start_chars(named)
+    with_lines = RUN_ON.replace(" Clear CSF", "\nClear CSF")
+    assert with_lines.index("Patient placed") not in sentence_start_chars(with_lines)

@@ -9,6 +9,7 @@ found with two regular expressions over the text and set on the Doc in one array
 - ., ? or ! followed by white space and a capital, a digit or a non-letter starts a sentence.
 """
 
+import itertools
 import re
 
 import numpy
@@ -62,7 +63,28 @@ def sentence_start_chars(text: str) -> list[int]:
         starts += [start for start, m in labels if not _words_in_capitals(text[start : m.end()])]
     starts += [match.end() for match in _LINE_BREAK.finditer(text)
                if not _wrapped_line(text, match, long_line, one_case)]
+    if not one_case and text.count("\n") * LINE_EVERY < len(text):
+        starts += _run_on_clause_starts(text, starts)
     return starts
+
+
+LINE_EVERY = 400  # characters per line break, at least, in a note delivered as one paragraph
+RUN_ON_CHARS = 160
+"""A stretch this long with no sentence start is a run-on: lines that ended without a full stop,
+joined into one paragraph ("... Time out performed Patient placed prone Lower back prepped ...")."""
+# a clause that starts with a capitalized word after a word in lower case, and goes on in lower case
+# (the word before is in lower case, not a name's: "Eastbrook Medical Center on ..." is one name)
+_CLAUSE_START = re.compile(r"(?<![A-Za-z])[a-z]{3,} (?P<start>[A-Z][a-z]+)(?= [a-z])")
+
+
+def _run_on_clause_starts(text: str, starts: list[int]) -> list[int]:
+    """Sentence starts inside run-ons: each clause that starts with a capital, as the lines did
+    before they were joined. Text with sentence starts every so often is left alone."""
+    found: list[int] = []
+    for begin, end in itertools.pairwise([0, *sorted(set(starts)), len(text)]):
+        if end - begin > RUN_ON_CHARS:
+            found += [m.start("start") for m in _CLAUSE_START.finditer(text, begin + 1, end)]
+    return found
 
 
 def _label_start(match: re.Match[str]) -> int:
