@@ -302,6 +302,8 @@ class MentionRule(_Strict):
     near_assertions: list[MentionAssertionName] | None = Field(
         default=None, description="Only 'near' mentions with these assertions count (default: any that can stand).")
     not_near_window: int = Field(default=0, ge=0, le=3, description="The same for 'not_near'.")
+    not_near_assertions: list[MentionAssertionName] | None = Field(
+        default=None, description="Only 'not_near' mentions with these assertions count (default: any that can stand).")
     sections: list[str] | None = None
     exclude_sections: list[str] | None = None
     assertions: list[MentionAssertionName] = Field(default_factory=lambda: ["affirmed"])

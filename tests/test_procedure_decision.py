@@ -153,6 +153,21 @@ def test_a_study_done_at_another_facility_is_not_this_notes_procedure(analyzer: 
                "AP and lateral lumbar images. Impression: L4-5 stenosis.\n" + past).procedure_status == "performed"
 
 
+def test_an_outside_facility_in_a_sentence_about_a_past_study_speaks_of_that_study(analyzer: Analyzer) -> None:
+    """History that tells of a myelogram done elsewhere (and of its contrast) does not make this note's
+    own study an outside one."""
+    history = ("CT MYELOGRAM, TOTAL SPINE\nHistory: orthostatic headache. Prior conventional myelogram at outside "
+               "hospital 02/2025 nondiagnostic (rapid contrast dispersal, leak not localized).\n")
+    procedure = ("Technique: L2-3 interspace localized with fluoro, 20 g spinal needle to the thecal sac, CSF clear, "
+                 "opening pressure not measured. 10 mL Omnipaque 300 injected intrathecally. Images of the "
+                 "cervical, thoracic and lumbar spine.\nImpression: ventral CSF leak at T7-8.\n")
+    report = run(analyzer, history + procedure)
+    assert report.procedure_status == "performed", report.procedure_decision
+    assert "study_elsewhere" not in {s.id for s in report.procedure_decision.signals}
+    # ("opening pressure not measured" is no plain diagnostic puncture: the measurement was not made)
+    assert "other_procedure" not in {s.id for s in report.procedure_decision.signals}
+
+
 def test_mentions_excluded_by_section_are_discounted_with_a_reason(analyzer: Analyzer) -> None:
     text = ("LUMBAR MYELOGRAM\nComparison: outside myelogram 2019 through an L4-5 puncture with Omnipaque.\n"
             "Technique: LP under fluoroscopy, 15 mL Isovue-M 200 intrathecal. AP and lateral lumbar images.\n"

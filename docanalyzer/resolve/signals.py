@@ -62,10 +62,16 @@ def matching(rule: MentionRule, view: NoteView) -> list[Mention]:
             continue
         if rule.near_assertions and not _near_with(view, mention, rule.near or [], rule.window, rule.near_assertions):
             continue
-        if rule.not_near and has_near(view, mention, rule.not_near, rule.not_near_window):
+        if rule.not_near and _is_near(view, mention, rule.not_near, rule.not_near_window, rule.not_near_assertions):
             continue
         out.append(mention)
     return out
+
+
+def _is_near(view: NoteView, mention: Mention, labels: list[str], window: int, assertions: list[str] | None) -> bool:
+    if assertions:
+        return _near_with(view, mention, labels, window, assertions)
+    return has_near(view, mention, labels, window)
 
 
 def _near_with(view: NoteView, mention: Mention, labels: list[str], window: int, assertions: list[str]) -> bool:
