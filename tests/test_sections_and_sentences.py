@@ -234,6 +234,14 @@ def test_a_dash_bullet_inside_a_line_starts_a_sentence(text: str, starts_at: lis
     assert all(text.index(word) in starts for word in starts_at)
 
 
+def test_a_boxs_option_before_the_next_field_label_stays_with_its_box() -> None:
+    """A form's rows joined into one line: "[ ] CT" is the option of the row before, not the first
+    word of the label "Puncture level:", so the unticked box still blanks it."""
+    text = "Imaging guidance:      [X] Fluoroscopy  [ ] CT Puncture level:        L3-L4"
+    starts = sentence_start_chars(text)
+    assert text.index("Puncture") in starts and text.index("CT") not in starts
+
+
 def test_a_field_label_in_capitals_joined_to_a_title_starts_at_its_own_word() -> None:
     """A title joined to the field after it: the label is the run of capitals before the colon."""
     text = "PROCEDURE: Intrathecal contrast injection for CT myelogram DATE: 03/24/2025 PATIENT: Doe, Jane     MRN: 1"

@@ -87,11 +87,16 @@ def _run_on_clause_starts(text: str, starts: list[int]) -> list[int]:
     return found
 
 
+_BOX_BEFORE = re.compile(r"[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])][ \t]+$")
+
+
 def _label_start(match: re.Match[str]) -> int:
     """Where a field label starts. One that ends in a word in capitals is that run of capitals: in
     "... injection for CT myelogram DATE: ..." (a title joined to the field after it) the label is
     "DATE", not the title's tail."""
     words = list(re.finditer(r"\S+", match.group()))
+    if len(words) > 1 and _BOX_BEFORE.search(match.string, max(0, match.start() - 8), match.start()):
+        return match.start() + words[1].start()  # ("[ ] CT Puncture level:": "CT" is the box's option)
     if has_lower(words[-1].group()):
         return match.start()
     first = len(words) - 1
