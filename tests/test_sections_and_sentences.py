@@ -240,6 +240,8 @@ def test_a_boxs_option_before_the_next_field_label_stays_with_its_box() -> None:
     text = "Imaging guidance:      [X] Fluoroscopy  [ ] CT Puncture level:        L3-L4"
     starts = sentence_start_chars(text)
     assert text.index("Puncture") in starts and text.index("CT") not in starts
+    row = "INDICATIONS: [X] Radiculopathy  - side/level: bilateral L5"
+    assert row.index("- side") not in sentence_start_chars(row)
 
 
 def test_a_field_label_in_capitals_joined_to_a_title_starts_at_its_own_word() -> None:

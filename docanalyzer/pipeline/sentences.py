@@ -95,8 +95,11 @@ def _label_start(match: re.Match[str]) -> int:
     "... injection for CT myelogram DATE: ..." (a title joined to the field after it) the label is
     "DATE", not the title's tail."""
     words = list(re.finditer(r"\S+", match.group()))
-    if len(words) > 1 and _BOX_BEFORE.search(match.string, max(0, match.start() - 8), match.start()):
-        return match.start() + words[1].start()  # ("[ ] CT Puncture level:": "CT" is the box's option)
+    if (len(words) > 1 and words[1].group()[0].isalpha()
+            and _BOX_BEFORE.search(match.string, max(0, match.start() - 8), match.start())):
+        # ("[ ] CT Puncture level:": "CT" is the box's option; in "[X] Radiculopathy - level:" the
+        # dash ties the option to its own field)
+        return match.start() + words[1].start()
     if has_lower(words[-1].group()):
         return match.start()
     first = len(words) - 1
