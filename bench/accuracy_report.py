@@ -110,7 +110,12 @@ and diagnosis wording. On their first run those new notes scored status 0.909, m
 tab and pipe exports, VA notes, nursing logs) and documents where a sentence's section decides its
 meaning (pasted outside reports, CT reads after another radiologist's myelogram, addenda, two
 procedures); on their first run, before any rule saw them: w24 status 0.938, macro F1 0.880; w25
-status 0.812, macro F1 0.935."""
+status 0.812, macro F1 0.935. Writers w26-w27 (32 notes, `eval/dev` only, same brief) wrote notes whose
+structure lives in their layout more than in their punctuation (headers alone on their line without a
+colon, a consent paragraph then the procedure with no header, history with its own inline labels) and
+notes as exports deliver them (one line, hard-wrapped at odd widths, lines without full stops); first
+run: w26 status 1.000, macro F1 0.960, invariance 0.981; w27 status 0.938, macro F1 0.976, invariance
+0.923 (one paragraph 0.75)."""
 
 
 def _corpus_facts() -> dict[str, int]:
