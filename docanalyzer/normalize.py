@@ -6,6 +6,7 @@ text is the same offset in the text the user gave: evidence offsets need no mapp
 
 from __future__ import annotations
 
+import functools
 import re
 
 from docanalyzer.letter_case import has_lower, has_upper
@@ -27,13 +28,13 @@ _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]")
 # (in one all in lower case, every list item starts in lower case).
 # (a line starts at its start, or after the bullet of a list line that the join before consumed)
 _TABLE_ROW = r"(?!\d+(?:\t|[ \t]*\|))"  # an export's numbered row ("10<TAB>HX<TAB>...") is no wrapped text
-_LONG_OPEN_LINE = r"(?m)(?:^|(?<=\n- )|(?<=\n\* )|(?<=\n\u2022 ))([^\n]{40,}[^\n.:;?!\s])"
+_LONG_OPEN_LINE = r"(?m)(?:^|(?<=\n- )|(?<=\n\* )|(?<=\n\u2022 ))([^\n]{%d,}[^\n.:;?!\s])"
 _GOES_ON_LOWER = r"(?=[a-z0-9(])(?![a-z][a-z0-9 /&()'.-]{0,40}[:|\t])" + _TABLE_ROW
-_WRAPPED_LOWER = re.compile(_LONG_OPEN_LINE + r"([ \t]*\n)" + _GOES_ON_LOWER)
-_WRAPPED = re.compile(_LONG_OPEN_LINE + r"([ \t]*\n(?:[ \t]*[-*\u2022][ \t]+)?)" + _GOES_ON_LOWER)
+_WRAPPED_LOWER = _LONG_OPEN_LINE + r"([ \t]*\n)" + _GOES_ON_LOWER
+_WRAPPED = re.compile(_LONG_OPEN_LINE % 40 + r"([ \t]*\n(?:[ \t]*[-*\u2022][ \t]+)?)" + _GOES_ON_LOWER)
 # In a note written all in capitals the case of the next line says nothing: a long line goes on
 # into the next unless that one starts a field or a list item.
-_WRAPPED_CAPITALS = re.compile(
+_WRAPPED_CAPITALS = (
     _LONG_OPEN_LINE + r"([ \t]*\n)"
     r"(?=[A-Z0-9(])(?![A-Z][A-Z0-9 /&()'.-]{0,40}[:|\t])(?![-*\u2022]|\d{1,2}[.)]\s)" + _TABLE_ROW
 )
@@ -113,6 +114,22 @@ def _without_hidden(word: str) -> str:
     return visible + " " * (len(word) - len(visible))
 
 
+def wrapped_line_length(text: str) -> int:
+    """The shortest line that may have been hard-wrapped, in a note in one case (where the case of the
+    next line's first letter says nothing): within a long word of the note's longest line, when
+    another line comes as near it. A note typed one sentence per line, without full stops, has lines
+    of every length; one wrapped at a fixed width has its lines near that width."""
+    lengths = [len(line) for line in text.split("\n")]
+    width = max(lengths)
+    near = sum(length >= width - 25 for length in lengths)
+    return max(40, width - 25) if near >= 2 else width + 1  # (one long line alone: no width to wrap at)
+
+
+@functools.lru_cache(maxsize=64)
+def _one_case_wrap(pattern: str, length: int) -> re.Pattern[str]:
+    return re.compile(pattern % length)
+
+
 def normalize(text: str) -> str:
     """Return ``text`` with the same length, with line breaks, controls and odd spaces tamed,
     spoken punctuation of dictation written as marks, a template's drawn box taken away,
@@ -129,9 +146,9 @@ def normalize(text: str) -> str:
     if "_" in text:  # (the look-behind first makes the scan slow: most notes have no underscore)
         text = _FIELD_UNDERSCORE.sub(" ", text)
     if not has_lower(text):
-        wrapped = _WRAPPED_CAPITALS
+        wrapped = _one_case_wrap(_WRAPPED_CAPITALS, wrapped_line_length(text))
     elif has_upper(text):
         wrapped = _WRAPPED
     else:
-        wrapped = _WRAPPED_LOWER
+        wrapped = _one_case_wrap(_WRAPPED_LOWER, wrapped_line_length(text))
     return wrapped.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)

@@ -291,3 +291,31 @@ def test_a_run_on_is_not_split_inside_a_name_or_in_a_note_with_line_breaks() -> 
     assert named.index("Center on") not in sentence_start_chars(named)
     with_lines = RUN_ON.replace(" Clear CSF", "\nClear CSF")
     assert with_lines.index("Patient placed") not in sentence_start_chars(with_lines)
+
+
+DICTATED = ("Under fluoroscopic guidance a 22 gauge spinal needle was advanced at the L2 L3 interspace into the "
+            "thecal sac with return of clear CSF\n"
+            "10 mL of Omnipaque 300 was injected intrathecally and seen to flow freely\n"
+            "Procedure was stopped and the needle was removed\n"
+            "No myelographic images of the cervical spine were obtained\n")
+
+
+@pytest.mark.parametrize("case", [str.upper, str.lower])
+def test_a_note_in_one_case_typed_a_sentence_per_line_keeps_its_lines(case) -> None:
+    """Lines of every length, none near the note's widest, are not a text hard-wrapped at a width."""
+    text = case(DICTATED)
+    assert normalize(text) == text
+    starts = sentence_start_chars(text)
+    for line in ("10 ML", "PROCEDURE WAS", "NO MYELOGRAPHIC"):
+        assert text.upper().index(line) in starts
+
+
+def test_a_forms_next_row_is_not_a_wrapped_line() -> None:
+    """A long form row, then the next row (a label, a column gap or a box): two rows, whatever the
+    case of the next row's first letter; the next row's "[x] No" answers that row only."""
+    text = ("Prior treatment  [x] PT  [ ] NSAIDs  [x] ESI    Response  no relief after any of them\n"
+            "Prior spine surgery  [ ] Yes  [x] No\n")
+    assert text.index("Prior spine") in sentence_start_chars(text)
+    prose = ("Under fluoroscopic guidance a spinal needle was advanced at the L2-3 interspace into\n"
+             "Thecal sac with return of clear CSF.\n")
+    assert prose.index("Thecal") not in sentence_start_chars(prose)

@@ -18,6 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from docanalyzer.letter_case import has_lower, has_upper
+from docanalyzer.normalize import wrapped_line_length
 from docanalyzer.pipeline.fast_matching import doc_text
 
 _LINE_BREAK = re.compile(r"\n[ \t\n]*(?=\S)")
@@ -53,7 +54,8 @@ def sentence_start_chars(text: str) -> list[int]:
     starts += [m.end() for m in _INLINE_BULLET.finditer(text)]
     # In a note all in capitals or all in lower case, the case of a line's first letter says nothing.
     one_case = not has_lower(text) or not has_upper(text)
-    long_line = 40 if one_case else 50  # the length of a line that was wrapped at a fixed width
+    # the length of a line that was wrapped at a fixed width (in one case: near the note's widest)
+    long_line = wrapped_line_length(text) if one_case else 50
     if not one_case:
         starts += [m.end() for m in _INLINE_DASH.finditer(text)]
         # (a label of several words in capitals is the sectionizer's to find: in "... WITH MR
@@ -134,7 +136,9 @@ def _answers_the_line_before(text: str, previous: int, next_start: int) -> bool:
     return _FORM_ANSWER.match(text, text.rfind("\n", 0, max(previous, 0)) + 1) is None
 
 
-_FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}(?::|\||\t)")
+# a field: a label, then its mark (a colon, a pipe, a tab) or, in a form's row, a column gap or a box
+_FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}?"
+                          r"(?::|\||\t|[ \t]{2,}|[ \t]*[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])])")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]+|\d{1,2}[.)])[ \t]+")
 
 
