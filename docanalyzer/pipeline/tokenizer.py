@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from spacy.lang.en import English
 from spacy.language import Language
-from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from spacy.tokenizer import Tokenizer
+from spacy.util import compile_infix_regex, compile_prefix_regex
+
+from docanalyzer.pipeline.suffix_search import SuffixSearch
 
 _FIELD_MARKS = r"[|^~]"  # HL7: fields, components, repetitions
 _WORD_SEMICOLON = r"(?<=[A-Za-z0-9]);(?=[A-Za-z0-9])"
@@ -33,9 +36,20 @@ class ExportAwareEnglish(English):
     Defaults = _ExportAwareDefaults
 
 
+def _tokenizer(nlp: Language) -> Tokenizer:
+    """spaCy's own tokenizer for the language (``spacy.Tokenizer.v1``), its suffix search tried only
+    with the suffixes that can end the string (``suffix_search.py``: the same matches)."""
+    defaults = nlp.Defaults
+    return Tokenizer(nlp.vocab, rules=defaults.tokenizer_exceptions,
+                     prefix_search=compile_prefix_regex(defaults.prefixes).search,
+                     suffix_search=SuffixSearch(defaults.suffixes).search,
+                     infix_finditer=compile_infix_regex(defaults.infixes).finditer,
+                     token_match=defaults.token_match, url_match=defaults.url_match)
+
+
 def blank_export_aware() -> Language:
     """A blank pipeline like ``spacy.blank("en")`` whose tokenizer splits at field marks."""
-    return ExportAwareEnglish()
+    return ExportAwareEnglish(create_tokenizer=_tokenizer)
 
 
 def split_export_fields(nlp: Language) -> Language:
@@ -44,6 +58,6 @@ def split_export_fields(nlp: Language) -> Language:
     defaults = nlp.Defaults
     tokenizer = nlp.tokenizer
     tokenizer.prefix_search = compile_prefix_regex([*defaults.prefixes, _FIELD_MARKS]).search
-    tokenizer.suffix_search = compile_suffix_regex([*defaults.suffixes, _FIELD_MARKS]).search
+    tokenizer.suffix_search = SuffixSearch([*defaults.suffixes, _FIELD_MARKS]).search
     tokenizer.infix_finditer = compile_infix_regex([*defaults.infixes, _FIELD_MARKS, _WORD_SEMICOLON]).finditer
     return nlp
