@@ -178,26 +178,27 @@ def _first_item(op, av, flags: int, from_end: bool = False) -> tuple[list[Start]
     raise _Unsupported(str(op))
 
 
-def last_characters(source: str, flags: int = 0) -> set[str] | None:
-    """The ASCII characters a match of ``source`` can end with, or None: it may match nothing, or the
-    reading does not cover it (a back-reference...). A character outside ASCII is never listed."""
+def edge_characters(source: str, flags: int = 0, *, last: bool = False) -> set[str] | None:
+    """The ASCII characters a match of ``source`` can begin with (end with, ``last``), or None: it may
+    match nothing, or the reading does not cover it (a back-reference...). A character outside ASCII
+    is never listed."""
     if sre_parse is None:
         return None
     try:
         tree = sre_parse.parse(source, flags)
         flags = tree.state.flags  # (with the expression's own global flags, "(?i)...")
-        ends, nullable = _first(list(tree), flags, from_end=True)
+        edges, nullable = _first(list(tree), flags, from_end=last)
     except (_Unsupported, re.error, RecursionError):
         return None
     if nullable:
         return None
     by_flags: dict[int, list[str]] = {}
-    for char_source, item_flags in ends:
+    for char_source, item_flags in edges:
         by_flags.setdefault(item_flags, []).append(char_source)
-    last: set[str] = set()
+    found: set[str] = set()
     for item_flags, sources in by_flags.items():
-        last |= _ascii_accepted(sources, item_flags)
-    return last
+        found |= _ascii_accepted(sources, item_flags)
+    return found
 
 
 def _skips_already(tree, flags: int) -> bool:

@@ -16,9 +16,8 @@ from __future__ import annotations
 from spacy.lang.en import English
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
-from spacy.util import compile_infix_regex, compile_prefix_regex
 
-from docanalyzer.pipeline.suffix_search import SuffixSearch
+from docanalyzer.pipeline.affix_search import InfixFinditer, PrefixSearch, SuffixSearch
 
 _FIELD_MARKS = r"[|^~]"  # HL7: fields, components, repetitions
 _WORD_SEMICOLON = r"(?<=[A-Za-z0-9]);(?=[A-Za-z0-9])"
@@ -37,13 +36,13 @@ class ExportAwareEnglish(English):
 
 
 def _tokenizer(nlp: Language) -> Tokenizer:
-    """spaCy's own tokenizer for the language (``spacy.Tokenizer.v1``), its suffix search tried only
-    with the suffixes that can end the string (``suffix_search.py``: the same matches)."""
+    """spaCy's own tokenizer for the language (``spacy.Tokenizer.v1``), its affix searches tried only
+    with the rules that can match (``affix_search.py``: the same matches)."""
     defaults = nlp.Defaults
     return Tokenizer(nlp.vocab, rules=defaults.tokenizer_exceptions,
-                     prefix_search=compile_prefix_regex(defaults.prefixes).search,
+                     prefix_search=PrefixSearch(defaults.prefixes).search,
                      suffix_search=SuffixSearch(defaults.suffixes).search,
-                     infix_finditer=compile_infix_regex(defaults.infixes).finditer,
+                     infix_finditer=InfixFinditer(defaults.infixes).finditer,
                      token_match=defaults.token_match, url_match=defaults.url_match)
 
 
@@ -57,7 +56,7 @@ def split_export_fields(nlp: Language) -> Language:
     slower to set up than ``blank_export_aware``); returns ``nlp``."""
     defaults = nlp.Defaults
     tokenizer = nlp.tokenizer
-    tokenizer.prefix_search = compile_prefix_regex([*defaults.prefixes, _FIELD_MARKS]).search
+    tokenizer.prefix_search = PrefixSearch([*defaults.prefixes, _FIELD_MARKS]).search
     tokenizer.suffix_search = SuffixSearch([*defaults.suffixes, _FIELD_MARKS]).search
-    tokenizer.infix_finditer = compile_infix_regex([*defaults.infixes, _FIELD_MARKS, _WORD_SEMICOLON]).finditer
+    tokenizer.infix_finditer = InfixFinditer([*defaults.infixes, _FIELD_MARKS, _WORD_SEMICOLON]).finditer
     return nlp
