@@ -22,8 +22,10 @@ except ImportError:  # pragma: no cover - older Pythons
 Requirement = frozenset[str]  # every match contains at least one of these (case-folded) strings
 
 
-def gate_of(pattern: re.Pattern[str]) -> Requirement | None:
-    """The strings a match of ``pattern`` always contains one of, or None (no usable gate)."""
+def gate_of(pattern: re.Pattern[str], *, shortest: int = 3) -> Requirement | None:
+    """The strings a match of ``pattern`` always contains one of, or None (no usable gate). A gate with
+    a string shorter than ``shortest`` is none ("no", "or": in nearly every note, it would never close;
+    a caller whose notes rarely hold a two-letter string, "c1", may ask for 2)."""
     if sre_parse is None:
         return None
     try:
@@ -31,8 +33,8 @@ def gate_of(pattern: re.Pattern[str]) -> Requirement | None:
         found = _sequence(list(tree))
     except Exception:  # an unexpected tree: no gate, the pattern always runs
         return None
-    if found is None or min(len(s) for s in found) < 3:
-        return None  # ("no", "or": present in nearly every note, the gate would never close)
+    if found is None or min(len(s) for s in found) < shortest:
+        return None
     return found
 
 
