@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from docanalyzer.pipeline.regex_tree import parse_tree
+
 try:  # the parser behind re.compile (private; renamed in Python 3.11, deprecated under its old name)
     from re import _parser as sre_parse  # type: ignore[attr-defined]
     from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN  # type: ignore[import-not-found]
@@ -29,7 +31,7 @@ def gate_of(pattern: re.Pattern[str], *, shortest: int = 3) -> Requirement | Non
     if sre_parse is None:
         return None
     try:
-        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+        tree = parse_tree(pattern.pattern, pattern.flags)
         found = _sequence(list(tree))
     except Exception:  # an unexpected tree: no gate, the pattern always runs
         return None

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
+
+from docanalyzer.pipeline.regex_tree import parse_tree
 
 try:  # the parser and compiler behind re.compile (private; renamed in Python 3.11)
     from re import _compiler as sre_compile  # type: ignore[attr-defined]
@@ -72,7 +75,7 @@ def _parsed(pattern: re.Pattern[str]):
     if sre_parse is None or not isinstance(pattern.pattern, str):
         return None
     try:
-        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+        tree = parse_tree(pattern.pattern, pattern.flags)
     except (re.error, RecursionError):
         return None
     if tree.getwidth()[0] == 0 or _refers_back(list(tree)) or _skips_already(tree, pattern.flags):
@@ -132,8 +135,13 @@ _ASCII = "".join(map(chr, range(128)))
 def _ascii_accepted(sources: list[str], flags: int) -> set[str]:
     """The ASCII characters that one of the one-character patterns ``sources`` accepts under ``flags``
     (each character of the ASCII table tried on its own, by one ``findall``)."""
-    either = re.compile("|".join(sources), flags & (re.IGNORECASE | re.DOTALL | re.ASCII))
-    return set(either.findall(_ASCII))
+    return set(_accepted(tuple(sources), flags & (re.IGNORECASE | re.DOTALL | re.ASCII)))
+
+
+@lru_cache(maxsize=4096)
+def _accepted(sources: tuple[str, ...], flags: int) -> frozenset[str]:
+    """(many patterns begin alike: "\\b" then a letter class, a look-behind then the same word)"""
+    return frozenset(re.compile("|".join(sources), flags).findall(_ASCII))
 
 
 Start = tuple[str, int]  # a one-character pattern and its flags
