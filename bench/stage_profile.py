@@ -49,6 +49,7 @@ def stage_times(texts: list[str], passes: int) -> tuple[dict[str, float], dict[s
     from docanalyzer.pipeline.sentences import set_line_sentences, start_sentences_at_sections
     from docanalyzer.report import InputInfo
     from docanalyzer.resolve.mentions import build_view
+    from docanalyzer.short_reports import screened_report
 
     analyzer = Analyzer()
     analyzer.analyze(STARTUP_NOTE)  # (what throughput.py counts as start-up)
@@ -66,27 +67,32 @@ def stage_times(texts: list[str], passes: int) -> tuple[dict[str, float], dict[s
     def report_of(view, text: str) -> None:
         build_report(view, None, document_id="x", billed_code=None, input_info=InputInfo(chars=len(text)))
 
+    def one_note(text: str, profile: bool) -> None:
+        expanded, _ = timed("expand + normalize", expand, text)
+        normalized = timed("expand + normalize", normalize, expanded)
+        if not timed("screening", component.rules.screening.search, normalized):
+            timed("short report (screened out)", screened_report, "x", analyzer.checklist, InputInfo(chars=len(text)))
+            return
+        doc = timed("tokenizer (spaCy)", analyzer.nlp.make_doc, normalized)
+        doc.user_data[TEXT_KEY] = normalized
+        timed("sentences", set_line_sentences, doc)
+        timed("sections", component.sectionizer, doc)
+        timed("sections", start_sentences_at_sections, doc)
+        timed("target matcher", component.target_matcher, doc)
+        timed("ConText", component.context, doc)
+        view = timed("note view (resolve.mentions.build_view)", build_view, doc, text)
+        timed("report (assemble.build_report)", report_of, view, text)
+        if profile:  # the report stage once more, under the profiler (not timed)
+            profiler.enable()
+            report_of(view, text)
+            profiler.disable()
+
     for run in range(passes + 1):
         if run == 1:
             first = dict(totals)  # the first pass warms caches up
             totals.clear()
         for text in texts:
-            expanded, _ = timed("expand + normalize", expand, text)
-            normalized = timed("expand + normalize", normalize, expanded)
-            timed("screening", component.rules.screening.search, normalized)
-            doc = timed("tokenizer (spaCy)", analyzer.nlp.make_doc, normalized)
-            doc.user_data[TEXT_KEY] = normalized
-            timed("sentences", set_line_sentences, doc)
-            timed("sections", component.sectionizer, doc)
-            timed("sections", start_sentences_at_sections, doc)
-            timed("target matcher", component.target_matcher, doc)
-            timed("ConText", component.context, doc)
-            view = timed("note view (resolve.mentions.build_view)", build_view, doc, text)
-            timed("report (assemble.build_report)", report_of, view, text)
-            if run == passes:  # the report stage once more, under the profiler (not timed)
-                profiler.enable()
-                report_of(view, text)
-                profiler.disable()
+            one_note(text, run == passes)
     return dict(totals), first, pstats.Stats(profiler)
 
 
@@ -115,12 +121,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--write", type=Path, default=None, help="Replace the profile section of this file.")
+    parser.add_argument("--mtsamples", type=int, default=None, metavar="N",
+                        help="Profile N evenly spaced MTSamples notes (bench/throughput.py --sample N) instead; "
+                             "most are screened out. Printed only (--write keeps the myelography table).")
     args = parser.parse_args()
-    texts = myelography_notes()
+    if args.mtsamples:
+        from throughput import load_mtsamples
+
+        texts = load_mtsamples(args.mtsamples)
+        corpus = f"MTSamples notes: {len(texts)} evenly spaced (bench/throughput.py --sample {args.mtsamples})"
+    else:
+        texts = myelography_notes()
+        corpus = f"Myelography notes: {len(texts)} (eval/corpus, eval/dev, eval/heldout, sample_notes)"
     totals, first, stats = stage_times(texts, args.passes)
     notes = len(texts) * args.passes
     profiled = len(texts)
-    rows = [f"Myelography notes: {len(texts)} (eval/corpus, eval/dev, eval/heldout, sample_notes), "
+    rows = [f"{corpus}, "
             f"{args.passes} warm passes, one process, after the start-up note; the last column is the first "
             "pass (each note seen once: the tokenizer's cache and spaCy's vocabulary fill, each pattern's "
             "gate and starter are read when first needed).", "", *table(totals, notes, first, len(texts))]
@@ -132,7 +148,7 @@ def main() -> int:
                  sorted(parts.items(), key=lambda item: -item[1])]
     text = "\n".join(rows)
     print(text)
-    if args.write:
+    if args.write and not args.mtsamples:
         write_section(args.write, text)
     return 0
 
