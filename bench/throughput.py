@@ -13,7 +13,10 @@ Also: docanalyzer with 2 worker processes, growth with note length (1 kB .. 1 MB
 and a check that screening changes no answer (procedure status, verdict, codes).
 
 Also: start-up (a whole process analysing one tiny note: import, pipeline build, one note), for
-docanalyzer and the baseline.
+docanalyzer and the baseline. Each phase's time is its whole process's with start-up subtracted: it
+builds its pipeline and analyses that same tiny note on it before the clock starts, so what is
+subtracted is exactly what start-up measures, alike for every pipeline (until 2026-12-03 the warm-up
+ran five of the notes on a second pipeline, and the timed one started cold).
 
 Corpora: ../shared/corpora/mtsamples/mtsamples.jsonl (MTSamples, www.mtsamples.com; --sample N takes N
 notes evenly spaced) and the annotated myelography notes of eval/ (corpus, dev, heldout, coding) plus
@@ -56,9 +59,18 @@ def load_myelography() -> list[str]:
     return [f.read_text(encoding="utf-8") for f in files]
 
 
-# --- phases (run in child processes) ---------------------------------------------------------
+STARTUP_NOTE = "LUMBAR MYELOGRAM. L2-3 puncture under fluoroscopy, 15 mL Omnipaque 180. Impression: mild stenosis."
 
-def _baseline(texts: list[str]) -> Callable[[], None]:
+
+# --- phases (run in child processes) ---------------------------------------------------------
+# Each phase builds its pipeline and returns (warm-up, run): the warm-up analyses the start-up note
+# on that same pipeline, so a phase's time is the whole process's minus exactly what ``startup()``
+# measures (import, build, one tiny note), for every pipeline alike.
+
+Phase = tuple[Callable[[], None], Callable[[list[str]], None]]
+
+
+def _baseline() -> Phase:
     import medspacy
     from loguru import logger
     from medspacy.target_matcher import TargetRule
@@ -72,44 +84,46 @@ def _baseline(texts: list[str]) -> Callable[[], None]:
     nlp.get_pipe("medspacy_target_matcher").add(
         [TargetRule(r.literal, r.category, pattern=r.pattern) for r in rules.targets])
 
-    def run() -> None:
+    def run(texts: list[str]) -> None:
         for doc in nlp.pipe(texts):
             _ = doc.ents
-    return run
+    return (lambda: run([STARTUP_NOTE])), run
 
 
-def _docanalyzer(texts: list[str], screen: bool = True, workers: int = 1) -> Callable[[], None]:
+def _docanalyzer(screen: bool = True, workers: int = 1) -> Phase:
     from docanalyzer import Analyzer
 
     analyzer = Analyzer(screen=screen)
 
-    def run() -> None:
+    def run(texts: list[str]) -> None:
         for report in analyzer.analyze_many(texts, n_process=workers):
             _ = report.verdict
-    return run
+
+    def warm_up() -> None:  # (in this process, also with workers: they are forked from it in the run)
+        analyzer.analyze(STARTUP_NOTE)
+    return warm_up, run
 
 
-def _ceiling(texts: list[str]) -> Callable[[], None]:
+def _ceiling() -> Phase:
     import spacy
 
     nlp = spacy.blank("en")
 
-    def run() -> None:
+    def run(texts: list[str]) -> None:
         for doc in nlp.tokenizer.pipe(texts):
             _ = len(doc)
-    return run
+    return (lambda: run([STARTUP_NOTE])), run
 
 
 PHASES = {"baseline": _baseline, "docanalyzer": _docanalyzer, "ceiling": _ceiling}
 
 
 def _child(name: str, texts: list[str], kwargs: dict, queue: mp.Queue) -> None:
-    run = PHASES[name](texts, **kwargs)
-    run_small = PHASES[name](texts[:5], **kwargs)
-    run_small()  # warm up caches and lazy imports outside the timed run
+    warm_up, run = PHASES[name](**kwargs)
+    warm_up()  # the start-up note, on the pipeline that is timed (lazy imports, first-use work)
     before = os.times()
     start = time.perf_counter()
-    run()
+    run(texts)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     queue.put({"seconds": seconds, "peak_rss_mb": round(peak_mb, 1), "cpu_seconds": _cpu_since(before)})
@@ -165,7 +179,6 @@ def same_answers(texts: list[str]) -> dict:
     return {"notes": len(texts), "screened_out": screened, "answers_differing": differ}
 
 
-STARTUP_NOTE = "LUMBAR MYELOGRAM. L2-3 puncture under fluoroscopy, 15 mL Omnipaque 180. Impression: mild stenosis."
 STARTUP_CODE = {
     "docanalyzer": "from docanalyzer import Analyzer; Analyzer().analyze({note!r})",
     "baseline": ("import medspacy; from loguru import logger; logger.remove(); "

@@ -84,10 +84,28 @@ def _analyze_chunk(chunk: list[Item]) -> bytes:
     return zlib.compress(b"\n".join(out), 1)
 
 
-def _reports(payload: bytes) -> Iterator[Report]:
-    for line in zlib.decompress(payload).split(b"\n"):
+def _reports(payload: bytes, chunk: list[Item], checklist: str, billed_code: str | None,
+             claim_type: str) -> Iterator[Report]:
+    """The chunk's reports, in its order. Each is validated (pydantic builds a report from JSON faster
+    than Python code can rebuild one, validated or not: 0.21 against 0.25 ms a myelography report).
+    A result that cannot be read (never seen: the workers run this module) gives that note an error
+    result: a batch never stops, nor loses a note, over one result."""
+    for item, line in zip(chunk, _lines(payload, len(chunk)), strict=True):
         stop_if_asked()  # (a SIGTERM or Ctrl-C stops here, between notes, never inside the pool's locks)
-        yield Report.model_validate_json(line)
+        try:
+            yield Report.model_validate_json(line)
+        except ValueError:  # (pydantic's ValidationError; no line at all for a torn payload)
+            yield _unreadable_report(item, checklist, billed_code, claim_type)
+
+
+def _lines(payload: bytes, count: int) -> list[bytes]:
+    """One JSON line per note of the chunk, or empty lines (each then unreadable) for a payload that is
+    not ``count`` compressed lines."""
+    try:
+        lines = zlib.decompress(payload).split(b"\n")
+    except zlib.error:
+        return [b""] * count
+    return lines if len(lines) == count else [b""] * count
 
 
 def _result(future: Future) -> bytes:
@@ -136,6 +154,20 @@ class _Workers:
 
 def _died_report(item: Item, checklist: str, billed_code: str | None, claim_type: str) -> Report:
     """The result of a note whose worker died twice while analyzing it."""
+    return _failed_report(item, checklist, billed_code, claim_type, ErrorCode.WORKER_DIED,
+                          "the worker process analyzing this note died (killed, or out of memory) twice; "
+                          "analyze it again on its own")
+
+
+def _unreadable_report(item: Item, checklist: str, billed_code: str | None, claim_type: str) -> Report:
+    """The result of a note whose worker's result could not be read."""
+    return _failed_report(item, checklist, billed_code, claim_type, ErrorCode.INTERNAL,
+                          "internal error: the worker's result for this note could not be read; analyze it "
+                          "again on its own")
+
+
+def _failed_report(item: Item, checklist: str, billed_code: str | None, claim_type: str, code: ErrorCode,
+                   message: str) -> Report:
     from docanalyzer.checklist import load_checklist
     from docanalyzer.short_reports import error_report
 
@@ -145,9 +177,7 @@ def _died_report(item: Item, checklist: str, billed_code: str | None, claim_type
     source = note.source if isinstance(note, NoteInput) else None
     billed = billed_code or (note.billed_code if isinstance(note, NoteInput) else None)
     claim = (note.claim_type if isinstance(note, NoteInput) else None) or claim_type
-    return error_report(document_id, spec, ErrorCode.WORKER_DIED,
-                        "the worker process analyzing this note died (killed, or out of memory) twice; "
-                        "analyze it again on its own", InputInfo(chars=0, source=source), billed, claim)
+    return error_report(document_id, spec, code, message, InputInfo(chars=0, source=source), billed, claim)
 
 
 def analyze_parallel(
@@ -205,7 +235,7 @@ def _run(numbered: Iterator[Item], workers: int, chunksize: int, checklist: str,
                     yield from _rerun_alone(pool, chunk, checklist, billed_code, claim_type)
                     in_flight = deque((waiting, pool.submit(waiting)) for waiting, _ in in_flight)
                     continue
-                yield from _reports(payload)
+                yield from _reports(payload, chunk, checklist, billed_code, claim_type)
         finished = True
     finally:
         pool.close(abandon=not finished)
@@ -224,4 +254,4 @@ def _rerun_alone(pool: _Workers, chunk: list[Item], checklist: str, billed_code:
             pool.rebuild()
             yield _died_report(item, checklist, billed_code, claim_type)
             continue
-        yield from _reports(payload)
+        yield from _reports(payload, [item], checklist, billed_code, claim_type)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from docanalyzer.pipeline.regex_tree import parse_tree
+
 try:  # the parser behind re.compile (private; renamed in Python 3.11, deprecated under its old name)
     from re import _parser as sre_parse  # type: ignore[attr-defined]
     from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN  # type: ignore[import-not-found]
@@ -22,17 +24,19 @@ except ImportError:  # pragma: no cover - older Pythons
 Requirement = frozenset[str]  # every match contains at least one of these (case-folded) strings
 
 
-def gate_of(pattern: re.Pattern[str]) -> Requirement | None:
-    """The strings a match of ``pattern`` always contains one of, or None (no usable gate)."""
+def gate_of(pattern: re.Pattern[str], *, shortest: int = 3) -> Requirement | None:
+    """The strings a match of ``pattern`` always contains one of, or None (no usable gate). A gate with
+    a string shorter than ``shortest`` is none ("no", "or": in nearly every note, it would never close;
+    a caller whose notes rarely hold a two-letter string, "c1", may ask for 2)."""
     if sre_parse is None:
         return None
     try:
-        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+        tree = parse_tree(pattern.pattern, pattern.flags)
         found = _sequence(list(tree))
     except Exception:  # an unexpected tree: no gate, the pattern always runs
         return None
-    if found is None or min(len(s) for s in found) < 3:
-        return None  # ("no", "or": present in nearly every note, the gate would never close)
+    if found is None or min(len(s) for s in found) < shortest:
+        return None
     return found
 
 

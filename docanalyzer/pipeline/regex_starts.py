@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
+
+from docanalyzer.pipeline.regex_tree import parse_tree
 
 try:  # the parser and compiler behind re.compile (private; renamed in Python 3.11)
     from re import _compiler as sre_compile  # type: ignore[attr-defined]
@@ -72,7 +75,7 @@ def _parsed(pattern: re.Pattern[str]):
     if sre_parse is None or not isinstance(pattern.pattern, str):
         return None
     try:
-        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+        tree = parse_tree(pattern.pattern, pattern.flags)
     except (re.error, RecursionError):
         return None
     if tree.getwidth()[0] == 0 or _refers_back(list(tree)) or _skips_already(tree, pattern.flags):
@@ -132,26 +135,32 @@ _ASCII = "".join(map(chr, range(128)))
 def _ascii_accepted(sources: list[str], flags: int) -> set[str]:
     """The ASCII characters that one of the one-character patterns ``sources`` accepts under ``flags``
     (each character of the ASCII table tried on its own, by one ``findall``)."""
-    either = re.compile("|".join(sources), flags & (re.IGNORECASE | re.DOTALL | re.ASCII))
-    return set(either.findall(_ASCII))
+    return set(_accepted(tuple(sources), flags & (re.IGNORECASE | re.DOTALL | re.ASCII)))
+
+
+@lru_cache(maxsize=4096)
+def _accepted(sources: tuple[str, ...], flags: int) -> frozenset[str]:
+    """(many patterns begin alike: "\\b" then a letter class, a look-behind then the same word)"""
+    return frozenset(re.compile("|".join(sources), flags).findall(_ASCII))
 
 
 Start = tuple[str, int]  # a one-character pattern and its flags
 
 
-def _first(items: list, flags: int) -> tuple[list[Start], bool]:
-    """The possible first characters of a sequence, and whether it can match without consuming any."""
+def _first(items: list, flags: int, from_end: bool = False) -> tuple[list[Start], bool]:
+    """The possible first characters of a sequence (its last ones, ``from_end``), and whether it can
+    match without consuming any."""
     starts: list[Start] = []
-    for op, av in items:
-        found, nullable = _first_item(op, av, flags)
+    for op, av in reversed(items) if from_end else items:
+        found, nullable = _first_item(op, av, flags, from_end)
         starts.extend(found)
         if not nullable:
             return starts, False
     return starts, True
 
 
-def _first_item(op, av, flags: int) -> tuple[list[Start], bool]:
-    """(first characters, can it match without consuming any) for one parse item."""
+def _first_item(op, av, flags: int, from_end: bool = False) -> tuple[list[Start], bool]:
+    """(first characters, or last ones, can it match without consuming any) for one parse item."""
     c = sre_constants
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
         return [], True  # (zero-width: it constrains where a match starts, never widens it)
@@ -159,22 +168,45 @@ def _first_item(op, av, flags: int) -> tuple[list[Start], bool]:
         return [(_char_source(op, av), flags)], False
     if op is c.SUBPATTERN:
         _group, add, remove, sub = av
-        return _first(list(sub), (flags | add) & ~remove)
+        return _first(list(sub), (flags | add) & ~remove, from_end)
     if op is c.ATOMIC_GROUP:
-        return _first(list(av), flags)
+        return _first(list(av), flags, from_end)
     if op is c.BRANCH:
         starts: list[Start] = []
         nullable = False
         for branch in av[1]:
-            found, empty = _first(list(branch), flags)
+            found, empty = _first(list(branch), flags, from_end)
             starts += found
             nullable = nullable or empty
         return starts, nullable
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
         low, _high, sub = av
-        found, empty = _first(list(sub), flags)
+        found, empty = _first(list(sub), flags, from_end)
         return found, empty or low == 0
     raise _Unsupported(str(op))
+
+
+def edge_characters(source: str, flags: int = 0, *, last: bool = False) -> set[str] | None:
+    """The ASCII characters a match of ``source`` can begin with (end with, ``last``), or None: it may
+    match nothing, or the reading does not cover it (a back-reference...). A character outside ASCII
+    is never listed."""
+    if sre_parse is None:
+        return None
+    try:
+        tree = sre_parse.parse(source, flags)
+        flags = tree.state.flags  # (with the expression's own global flags, "(?i)...")
+        edges, nullable = _first(list(tree), flags, from_end=last)
+    except (_Unsupported, re.error, RecursionError):
+        return None
+    if nullable:
+        return None
+    by_flags: dict[int, list[str]] = {}
+    for char_source, item_flags in edges:
+        by_flags.setdefault(item_flags, []).append(char_source)
+    found: set[str] = set()
+    for item_flags, sources in by_flags.items():
+        found |= _ascii_accepted(sources, item_flags)
+    return found
 
 
 def _skips_already(tree, flags: int) -> bool:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from spacy.lang.en import English
 from spacy.language import Language
-from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from spacy.tokenizer import Tokenizer
+
+from docanalyzer.pipeline.affix_search import InfixFinditer, PrefixSearch, SuffixSearch
 
 _FIELD_MARKS = r"[|^~]"  # HL7: fields, components, repetitions
 _WORD_SEMICOLON = r"(?<=[A-Za-z0-9]);(?=[A-Za-z0-9])"
@@ -33,9 +35,20 @@ class ExportAwareEnglish(English):
     Defaults = _ExportAwareDefaults
 
 
+def _tokenizer(nlp: Language) -> Tokenizer:
+    """spaCy's own tokenizer for the language (``spacy.Tokenizer.v1``), its affix searches tried only
+    with the rules that can match (``affix_search.py``: the same matches)."""
+    defaults = nlp.Defaults
+    return Tokenizer(nlp.vocab, rules=defaults.tokenizer_exceptions,
+                     prefix_search=PrefixSearch(defaults.prefixes).search,
+                     suffix_search=SuffixSearch(defaults.suffixes).search,
+                     infix_finditer=InfixFinditer(defaults.infixes).finditer,
+                     token_match=defaults.token_match, url_match=defaults.url_match)
+
+
 def blank_export_aware() -> Language:
     """A blank pipeline like ``spacy.blank("en")`` whose tokenizer splits at field marks."""
-    return ExportAwareEnglish()
+    return ExportAwareEnglish(create_tokenizer=_tokenizer)
 
 
 def split_export_fields(nlp: Language) -> Language:
@@ -43,7 +56,7 @@ def split_export_fields(nlp: Language) -> Language:
     slower to set up than ``blank_export_aware``); returns ``nlp``."""
     defaults = nlp.Defaults
     tokenizer = nlp.tokenizer
-    tokenizer.prefix_search = compile_prefix_regex([*defaults.prefixes, _FIELD_MARKS]).search
-    tokenizer.suffix_search = compile_suffix_regex([*defaults.suffixes, _FIELD_MARKS]).search
-    tokenizer.infix_finditer = compile_infix_regex([*defaults.infixes, _FIELD_MARKS, _WORD_SEMICOLON]).finditer
+    tokenizer.prefix_search = PrefixSearch([*defaults.prefixes, _FIELD_MARKS]).search
+    tokenizer.suffix_search = SuffixSearch([*defaults.suffixes, _FIELD_MARKS]).search
+    tokenizer.infix_finditer = InfixFinditer([*defaults.infixes, _FIELD_MARKS, _WORD_SEMICOLON]).finditer
     return nlp
