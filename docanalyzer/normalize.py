@@ -151,4 +151,33 @@ def normalize(text: str) -> str:
         wrapped = _WRAPPED
     else:
         wrapped = _one_case_wrap(_WRAPPED_LOWER, wrapped_line_length(text))
-    return wrapped.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+    return _join_wrapped(wrapped, text)
+
+
+# where a wrapped line may start: the note's start, a line start, after the bullet a join consumed
+_LINE_STARTS = re.compile(r"\n(?:- |\* |\u2022 )?")
+
+
+def _join_wrapped(wrapped: re.Pattern[str], text: str) -> str:
+    """``wrapped.sub`` (each wrapping newline, and a bullet put before the wrapped part, becomes
+    spaces), tried only where a line starts instead of at every character: the patterns begin at a
+    line start, or right after such a bullet."""
+    parts: list[str] = []
+    done = 0
+    for start in _line_starts(text):
+        if start < done:
+            continue
+        match = wrapped.match(text, start)
+        if match is not None:
+            parts += (text[done : match.start()], match.group(1), " " * len(match.group(2)))
+            done = match.end()
+    return "".join(parts) + text[done:] if parts else text
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for found in _LINE_STARTS.finditer(text):
+        starts.append(found.start() + 1)
+        if found.end() > found.start() + 1:
+            starts.append(found.end())
+    return starts
