@@ -99,3 +99,11 @@ def test_the_analyzer_reads_a_joined_rows_own_answer(analyzer) -> None:
     analyzer.component.annotate(doc)
     failure = [m for m in build_view(doc).mentions if m.label == "TX_FAILURE"]
     assert failure and failure[0].assertion == "affirmed"
+
+
+def test_a_phrase_in_a_note_all_in_capitals_is_no_field_name() -> None:
+    """In a note all in capitals, "NO RELIEF" right before the next header is a phrase, not a blank field."""
+    text = "CONS TX: PT X12 VISITS, MELOXICAM, CHIRO - NO RELIEF\nPSH: S/P L5-S1 LAMINOTOMY\n"
+    start = text.index("NO RELIEF")
+    assert row_answer(text, start, start + len("NO RELIEF"), text.index("PSH")) is None
+    assert row_answer(text, start, start + len("NO RELIEF"), text.index("PSH"), "NO_RELIEF") == "blank"

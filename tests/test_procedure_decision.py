@@ -153,6 +153,14 @@ def test_a_study_done_at_another_facility_is_not_this_notes_procedure(analyzer: 
                "AP and lateral lumbar images. Impression: L4-5 stenosis.\n" + past).procedure_status == "performed"
 
 
+@pytest.mark.parametrize("route", ["Omnipaque 180, 15 mL, IT", "15 mL Omnipaque 180 injected IT"])
+def test_the_clinicians_it_is_the_thecal_sac(analyzer: Analyzer, route: str) -> None:
+    """ "IT" after a dose, or after the verb that gives the contrast, is intrathecal."""
+    report = run(analyzer, f"LUMBAR MYELOGRAM. Under fluoroscopy {route}. Lumbosacral images. Impression: stenosis.")
+    entry = [s for s in report.procedure_decision.signals if s.id == "thecal_entry"]
+    assert entry and any(e.label == "INTRATHECAL" and e.text.endswith("IT") for e in entry[0].evidence)
+
+
 def test_an_outside_facility_in_a_sentence_about_a_past_study_speaks_of_that_study(analyzer: Analyzer) -> None:
     """History that tells of a myelogram done elsewhere (and of its contrast) does not make this note's
     own study an outside one."""

@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
+from docanalyzer.letter_case import has_lower
+
 Answer = Literal["yes", "no", "blank"]
 
 # The labels of the history elements, whose templates ask yes/no questions.
@@ -55,11 +57,12 @@ _HEADING_WORD = re.compile("(?i)" + _ANSWERS)
 _WORDS = {"yes": "yes", "y": "yes", "no": "no", "n": "no", "none": "no", "negative": "no", "denies": "no",
           "denied": "no"}
 _HEADING_LOOK_BACK = 2000  # characters: a grid's rows follow its heading
-_FIELD_NAME = re.compile(r"[A-Z0-9]+(?:[_ ][A-Z0-9]+)*")  # an export's field name ("HX_PRIOR_SPINE_SURG")
+_FIELD_NAME = re.compile(r"[A-Z0-9]+(?:[_ ][A-Z0-9]+)*")  # ("HX_PRIOR_SPINE_SURG", as normalized: spaces)
 _ROW_REACH = 240  # characters after the mention: its row, wrapped once at most
 
 
-def row_answer(text: str, start: int, end: int, next_header: int | None = None) -> Answer | None:
+def row_answer(text: str, start: int, end: int, next_header: int | None = None,
+               label: str | None = None) -> Answer | None:
     """The answer the form gives to the field whose label holds ``text[start:end]``, or None when
     the row gives none (prose, or a value that is not a plain yes/no). The label may go on past the
     mention ("SPINE_SURG^Prior spine surgery||N"): each separator after it is tried in turn, but the
@@ -69,7 +72,7 @@ def row_answer(text: str, start: int, end: int, next_header: int | None = None) 
     # (the label and its separator end before the next field's name: "relief 10<TAB>HX<TAB>..." is a
     # comment, then a row number, not a label whose value is the next row)
     label_limit = limit if next_header is None else min(limit, next_header - 1)
-    if label_limit < limit and not text[end:next_header].strip() and _FIELD_NAME.fullmatch(text[start:end]):
+    if label_limit < limit and not text[end:next_header].strip() and _field_name(text, label or text[start:end]):
         return "blank"  # a field name, then at once the next field's ("MRI_CONTRAINDICATION PRIOR_SURGERY|N")
     answer = _ticked(text, end, limit)
     position = end
@@ -90,6 +93,12 @@ def row_answer(text: str, start: int, end: int, next_header: int | None = None) 
     if after_box is not None and not _plausible_label(after_box + text[start:position]):
         return None  # (a comment after the row's boxes, joined to the next row's label: unknown)
     return answer
+
+
+def _field_name(text: str, label: str) -> bool:
+    """An export's field name: words joined by underscores, or in capitals in a note that uses both
+    cases (in a note all in capitals, "NO RELIEF" is a phrase like any other)."""
+    return bool(_FIELD_NAME.fullmatch(label)) and ("_" in label or has_lower(text))
 
 
 def _words_after_a_box(text: str, start: int) -> str | None:

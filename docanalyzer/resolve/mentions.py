@@ -249,7 +249,8 @@ def build_view(doc: Doc, original: str | None = None) -> NoteView:
         end = invisible_extent(text, span.start_char, span.end_char) if hidden else span.end_char
         assertion = assertion_of(categories)
         if span.label_ in ANSWERED_LABELS:
-            row = row_answer(analyzed, span.start_char, end, _next_header(sections, section_starts, end))
+            row = row_answer(analyzed, span.start_char, end, _next_header(sections, section_starts, end),
+                             text[span.start_char : end])
             assertion = answered(assertion, categories, row, assertion_of)
         mentions.append(
             Mention(
