@@ -89,12 +89,7 @@ def _first_characters(tree, flags: int) -> set[str] | None:
         starts, nullable = _first(list(tree), flags)
     except (_Unsupported, re.error, RecursionError):
         return None
-    by_flags: dict[int, list[str]] = {}
-    for source, item_flags in starts:
-        by_flags.setdefault(item_flags, []).append(source)
-    first: set[str] = set()
-    for item_flags, sources in by_flags.items():
-        first |= _ascii_accepted(sources, item_flags)
+    first = _accepted_characters(starts)
     if nullable or any(c.isspace() for c in first) or len(first) > MAX_STARTS:
         return None  # (nearly every position: nothing to skip)
     return first
@@ -200,9 +195,14 @@ def edge_characters(source: str, flags: int = 0, *, last: bool = False) -> set[s
         return None
     if nullable:
         return None
+    return _accepted_characters(edges)
+
+
+def _accepted_characters(items) -> set[str]:
+    """The ASCII characters that (source, flags) items accept, read once per set of flags."""
     by_flags: dict[int, list[str]] = {}
-    for char_source, item_flags in edges:
-        by_flags.setdefault(item_flags, []).append(char_source)
+    for source, item_flags in items:
+        by_flags.setdefault(item_flags, []).append(source)
     found: set[str] = set()
     for item_flags, sources in by_flags.items():
         found |= _ascii_accepted(sources, item_flags)
