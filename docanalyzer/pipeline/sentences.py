@@ -44,7 +44,9 @@ _ABBREVIATIONS = frozenset(
 )
 _CLOSES_LINE = frozenset(".?!;")
 # A line that starts with a checkbox or a blank ("[ ] yes [ ] no", "( ) Lumbar", "______")
-_FORM_ANSWER = re.compile(r"[ \t]*(?:[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])]|_{2,})")
+# a checkbox, ticked or not: "[ ]", "[X]", "( )", "(x)"
+_BOX = r"[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])]"
+_FORM_ANSWER = re.compile(r"[ \t]*(?:" + _BOX + r"|_{2,})")
 
 
 def sentence_start_chars(text: str) -> list[int]:
@@ -89,7 +91,7 @@ def _run_on_clause_starts(text: str, starts: list[int]) -> list[int]:
     return found
 
 
-_BOX_BEFORE = re.compile(r"[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])][ \t]+$")
+_BOX_BEFORE = re.compile(_BOX + r"[ \t]+$")
 
 
 def _label_start(match: re.Match[str]) -> int:
@@ -138,7 +140,7 @@ def _answers_the_line_before(text: str, previous: int, next_start: int) -> bool:
 
 # a field: a label, then its mark (a colon, a pipe, a tab) or, in a form's row, a column gap or a box
 _FIELD_START = re.compile(r"[ \t]*(?:[-*\u2022>#]+[ \t]*)?[A-Za-z][A-Za-z0-9 /&()'.-]{0,40}?"
-                          r"(?::|\||\t|[ \t]{2,}|[ \t]*[\[(][ \t]*[xX\u2713\u2714]?[ \t]*[\])])")
+                          r"(?::|\||\t|[ \t]{2,}|[ \t]*" + _BOX + ")")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]+|\d{1,2}[.)])[ \t]+")
 
 
