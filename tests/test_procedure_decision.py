@@ -320,3 +320,14 @@ def test_a_form_body_of_unticked_options_or_a_signature_is_no_interpretation(ana
     assert report.procedure_status == "performed"
     assert report.element("interpretation").status == "missing"
     assert "thecal_entry" in {s.id for s in report.procedure_decision.signals}
+
+
+def test_a_negative_aspiration_negates_what_was_aspirated_only(analyzer: Analyzer) -> None:
+    """Lines without full stops, joined: "negative aspiration for blood and CSF" does not reach the
+    epidural spread the contrast shows further on (the note stays an epidural, not a myelogram)."""
+    text = ("PROCEDURE: Right L5-S1 transforaminal epidural steroid injection under fluoroscopic guidance "
+            "22 g spinal needle advanced to the right L5-S1 foramen Negative aspiration for blood and CSF "
+            "1 mL Omnipaque 240 injected showing epidural spread along the L5 root")
+    report = run(analyzer, text)
+    assert report.procedure_status == "not_documented"
+    assert "other_procedure" in {s.id for s in report.procedure_decision.signals}
