@@ -62,17 +62,18 @@ _ROW_REACH = 240  # characters after the mention: its row, wrapped once at most
 
 
 def row_answer(text: str, start: int, end: int, next_header: int | None = None,
-               label: str | None = None) -> Answer | None:
+               mention_text: str | None = None) -> Answer | None:
     """The answer the form gives to the field whose label holds ``text[start:end]``, or None when
     the row gives none (prose, or a value that is not a plain yes/no). The label may go on past the
     mention ("SPINE_SURG^Prior spine surgery||N"): each separator after it is tried in turn, but the
-    label stops at ``next_header``, where the next field's own label starts (rows joined into one line)."""
+    label stops at ``next_header``, where the next field's own label starts (rows joined into one line).
+    ``mention_text`` is the mention as the user wrote it (normalizing made an export's underscores spaces)."""
     after_box = _words_after_a_box(text, start)
     limit = min(len(text), end + _ROW_REACH)
     # (the label and its separator end before the next field's name: "relief 10<TAB>HX<TAB>..." is a
     # comment, then a row number, not a label whose value is the next row)
     label_limit = limit if next_header is None else min(limit, next_header - 1)
-    if label_limit < limit and not text[end:next_header].strip() and _field_name(text, label or text[start:end]):
+    if label_limit < limit and not text[end:next_header].strip() and _field_name(text, mention_text or text[start:end]):
         return "blank"  # a field name, then at once the next field's ("MRI_CONTRAINDICATION PRIOR_SURGERY|N")
     answer = _ticked(text, end, limit)
     position = end
